@@ -1,0 +1,1 @@
+"""pollbot's faces and wiring: CLI, configuration, daemon, platform clients, the mock X API."""

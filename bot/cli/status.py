@@ -1,0 +1,67 @@
+"""``pollbot status``: is it alive, what is it doing, what did it cost."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.base import cli, echo_json, get_app, json_option
+from jobs.status import StatusReport, gather_status
+
+JOB_NAMES = ("collect", "polls", "summarize", "commands")
+
+
+def render(report: StatusReport) -> str:
+    d = report.daemon
+    lines = []
+    if d["alive"]:
+        lines.append(f"daemon: alive, pid {d['pid']} on {d['host']}, since {d['started_at']}")
+    elif d["heartbeat_at"]:
+        lines.append(f"daemon: not running (last heartbeat {d['heartbeat_at']})")
+    else:
+        lines.append("daemon: never started")
+    lines.append("jobs:")
+    for job in report.jobs:
+        last = job["last_run"]
+        state = "running" if job["running"] else "idle"
+        if isinstance(last, dict):
+            detail = f"last {last['status']} at {last['started_at']} ({last['items']} items)"
+            if last.get("error"):
+                detail += f": {last['error']}"
+        else:
+            detail = "never run"
+        lines.append(f"  {job['job']:<10} {state:<8} {detail}")
+    lines.append(f"subjects: {len(report.subjects)}")
+    for s in report.subjects:
+        name = f"@{s.key}" if s.kind == "account" else f"poll {s.key}"
+        lines.append(f"  {name}" + (" (closed)" if s.closed_at else ""))
+    u = report.api_usage
+    lines.append(
+        f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "
+        f"posts read, about ${u['estimated_usd']:.2f}"
+    )
+    for e in report.errors:
+        lines.append(f"error: {e['job']} at {e['at']}: {e['error']}")
+    for ev in report.events[:5]:
+        lines.append(f"event: {ev['at']} {ev['kind']}: {ev['message']}")
+    return "\n".join(lines)
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Daemon heartbeat, jobs and their leases, tracked subjects, this month's API use
+    against the cap, and the last errors.
+
+    \b
+    Example:
+      pollbot status --json
+    """
+    app = get_app(ctx)
+    report = gather_status(
+        app.db(), now=app.wall(), cap=app.settings.monthly_post_reads, job_names=JOB_NAMES
+    )
+    if as_json:
+        echo_json(report.to_json())
+    else:
+        click.echo(render(report))

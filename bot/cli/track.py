@@ -1,0 +1,96 @@
+"""``pollbot track`` / ``untrack``: what is followed."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.base import cli, echo_json, get_app, json_option
+from jobs.subjects import parse_account, parse_poll, parse_subject
+from jobs.tracking import track as track_subject
+from jobs.tracking import tracked
+from jobs.tracking import untrack as untrack_subject
+
+
+@cli.group()
+def track() -> None:
+    """Follow an account or a poll (kept in the database).
+
+    \b
+    Example:
+      pollbot track poll https://x.com/elonmusk/status/1593767953706921985
+    """
+
+
+@track.command("account")
+@click.argument("username")
+@click.pass_context
+def track_account(ctx: click.Context, username: str) -> None:
+    """Follow USERNAME: the replies it gets, and the polls it posts.
+
+    \b
+    Example:
+      pollbot track account elonmusk
+    """
+    ref = parse_account(username)
+    app = get_app(ctx)
+    changed = track_subject(app.db(), ref, now=app.wall())
+    click.echo(f"tracking {ref}" if changed else f"already tracking {ref}")
+
+
+@track.command("poll")
+@click.argument("post")
+@click.pass_context
+def track_poll(ctx: click.Context, post: str) -> None:
+    """Follow the poll in POST (an id or a post URL): its votes and its whole conversation.
+
+    \b
+    Example:
+      pollbot track poll 1593767953706921985
+    """
+    ref = parse_poll(post)
+    app = get_app(ctx)
+    changed = track_subject(app.db(), ref, now=app.wall())
+    click.echo(f"tracking {ref}" if changed else f"already tracking {ref}")
+
+
+@track.command("list")
+@json_option
+@click.pass_context
+def track_list(ctx: click.Context, as_json: bool) -> None:
+    """List what is followed.
+
+    \b
+    Example:
+      pollbot track list --json
+    """
+    app = get_app(ctx)
+    items = tracked(app.db())
+    if as_json:
+        echo_json([t.to_json() for t in items])
+        return
+    if not items:
+        click.echo("nothing tracked yet: try 'pollbot track account USERNAME'")
+        return
+    for t in items:
+        name = f"@{t.key}" if t.kind == "account" else t.key
+        extra = f" {t.display}" if t.kind == "poll" and t.display else ""
+        closed = " (closed)" if t.closed_at else ""
+        click.echo(f"{t.kind:8} {name}{extra}{closed}  since {t.added_at:%Y-%m-%d %H:%M}Z")
+
+
+@cli.command()
+@click.argument("subject")
+@click.pass_context
+def untrack(ctx: click.Context, subject: str) -> None:
+    """Stop following SUBJECT (@username, post id or URL); what was stored stays.
+
+    \b
+    Example:
+      pollbot untrack @elonmusk
+    """
+    ref = parse_subject(subject)
+    app = get_app(ctx)
+    if untrack_subject(app.db(), ref):
+        click.echo(f"no longer tracking {ref}")
+    else:
+        raise click.UsageError(f"not tracked: {ref}")

@@ -1,0 +1,5 @@
+"""Configuration: every variable of SPEC's table, from the environment and ``.env``."""
+
+from bot.config.settings import ConfigError, Secret, Settings, load_settings
+
+__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]

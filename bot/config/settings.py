@@ -1,0 +1,169 @@
+"""The one typed settings object, validated at start. The environment wins over ``.env``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dotenv import dotenv_values
+
+from bot.config import values as v
+from jobs.errors import UsageError
+from jobs.subjects import parse_poll
+from storage.engine import parse_url as parse_database_url
+from storage.engine import redact_url
+from storage.errors import StorageError
+
+
+class ConfigError(UsageError):
+    """A bad configuration value: one line naming the variable, the value, what was expected."""
+
+
+class Secret:
+    """A credential. Its repr and str never show the value; ``.reveal()`` does."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _polls(raw: str) -> tuple[str, ...]:
+    refs = []
+    for item in v.parse_list(raw):
+        try:
+            refs.append(parse_poll(item).key)
+        except UsageError as exc:
+            raise ValueError(str(exc)) from exc
+    return tuple(dict.fromkeys(refs))
+
+
+def _database(raw: str) -> str:
+    try:
+        parse_database_url(raw.strip())
+    except StorageError as exc:
+        raise ValueError(
+            "expected a SQLAlchemy URL like sqlite:///pollbot.db or "
+            "postgresql+psycopg://user@host/db"
+        ) from exc
+    return raw.strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///pollbot.db"
+    x_bearer_token: Secret = field(default_factory=lambda: Secret(""))
+    x_api_key: Secret = field(default_factory=lambda: Secret(""))
+    x_api_secret: Secret = field(default_factory=lambda: Secret(""))
+    x_access_token: Secret = field(default_factory=lambda: Secret(""))
+    x_access_token_secret: Secret = field(default_factory=lambda: Secret(""))
+    x_api_base_url: str | None = None
+    accounts: tuple[str, ...] = ()
+    polls: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    collect_every: timedelta = timedelta(minutes=15)
+    polls_every: timedelta = timedelta(minutes=10)
+    commands_every: timedelta = timedelta(minutes=1)
+    summary_cron: str = "0 9 * * *"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    dry_run: bool = False
+    monthly_post_reads: int = 10_000
+    log_format: str = "text"
+    log_level: str = "INFO"
+    metrics_port: int | None = None
+
+    @property
+    def safe_database_url(self) -> str:
+        return redact_url(self.database_url)
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, for scrubbing (never for showing)."""
+        return [
+            getattr(self, f.name).reveal()
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), Secret) and getattr(self, f.name)
+        ]
+
+
+# variable -> (field, parser). Order: the timezone before the cron that depends on it.
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "POLLBOT_DATABASE_URL": ("database_url", _database),
+    "X_BEARER_TOKEN": ("x_bearer_token", lambda s: Secret(s.strip())),
+    "X_API_KEY": ("x_api_key", lambda s: Secret(s.strip())),
+    "X_API_SECRET": ("x_api_secret", lambda s: Secret(s.strip())),
+    "X_ACCESS_TOKEN": ("x_access_token", lambda s: Secret(s.strip())),
+    "X_ACCESS_TOKEN_SECRET": ("x_access_token_secret", lambda s: Secret(s.strip())),
+    "X_API_BASE_URL": ("x_api_base_url", v.parse_url),
+    "POLLBOT_ACCOUNTS": ("accounts", v.parse_usernames),
+    "POLLBOT_POLLS": ("polls", _polls),
+    "POLLBOT_OPERATORS": ("operators", v.parse_usernames),
+    "POLLBOT_COLLECT_EVERY": ("collect_every", v.parse_duration),
+    "POLLBOT_POLLS_EVERY": ("polls_every", v.parse_duration),
+    "POLLBOT_COMMANDS_EVERY": ("commands_every", v.parse_duration),
+    "POLLBOT_TIMEZONE": ("timezone", v.parse_timezone),
+    "POLLBOT_SUMMARY_CRON": ("summary_cron", None),  # needs the time zone: parsed below
+    "POLLBOT_DRY_RUN": ("dry_run", v.parse_bool),
+    "POLLBOT_MONTHLY_POST_READS": ("monthly_post_reads", v.parse_positive_int),
+    "POLLBOT_LOG_FORMAT": ("log_format", lambda s: v.parse_choice(s, ("text", "json"))),
+    "POLLBOT_LOG_LEVEL": (
+        "log_level",
+        lambda s: v.parse_choice(s, ("debug", "info", "warning", "error")).upper(),
+    ),
+    "POLLBOT_METRICS_PORT": ("metrics_port", v.parse_port),
+}
+VARIABLES = tuple(_VARIABLES)
+_SECRET_VARIABLES = {name for name in VARIABLES if name.startswith("X_") and "URL" not in name}
+
+
+def _shown(name: str, raw: str) -> str:
+    if name in _SECRET_VARIABLES:
+        return "'***'"
+    if name == "POLLBOT_DATABASE_URL":
+        return repr(redact_url(raw))
+    text = raw if len(raw) <= 80 else raw[:77] + "..."
+    return repr(text.encode("unicode_escape").decode("ascii"))
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read, validate and type every variable; raise ConfigError on the first bad one."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: val for k, val in dotenv_values(env_file).items() if val is not None})
+    merged.update(os.environ if environ is None else environ)
+    parsed: dict[str, Any] = {}
+    for name, (attr, parser) in _VARIABLES.items():
+        raw = merged.get(name)
+        if raw is None or (raw.strip() == "" and name != "X_API_BASE_URL"):
+            continue
+        if parser is None:  # the cron, which needs the time zone
+            tz = parsed.get("timezone", ZoneInfo("UTC"))
+            parser = lambda s, tz=tz: v.parse_cron(s, tz)  # noqa: E731
+        try:
+            parsed[attr] = parser(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={_shown(name, raw)}: {exc}") from None
+    return Settings(**parsed)

@@ -1,0 +1,116 @@
+"""Parsers for configuration values. Each takes the raw string and returns the typed value,
+or raises ValueError with what was expected (the caller adds the variable's name)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+USERNAME = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_duration(raw: str) -> timedelta:
+    """``90s``, ``15m``, ``2h``, ``1d``, or combined like ``1h30m``; must be positive."""
+    text = raw.strip().lower()
+    pos, total = 0, 0.0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != pos:
+            break
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if not text or pos != len(text):
+        raise ValueError("expected a duration like 90s, 15m or 2h")
+    if total <= 0:
+        raise ValueError("expected a duration greater than zero")
+    return timedelta(seconds=total)
+
+
+def parse_bool(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def parse_positive_int(raw: str) -> int:
+    text = raw.strip().replace("_", "")
+    if not re.fullmatch(r"\d+", text) or int(text) <= 0:
+        raise ValueError("expected a positive whole number")
+    return int(text)
+
+
+def parse_port(raw: str) -> int | None:
+    text = raw.strip()
+    if text == "":
+        return None
+    if not re.fullmatch(r"\d+", text) or not 1 <= int(text) <= 65535:
+        raise ValueError("expected a TCP port number 1-65535")
+    return int(text)
+
+
+def parse_cron(raw: str, tz: ZoneInfo) -> str:
+    text = " ".join(raw.split())
+    if len(text.split(" ")) != 5:
+        raise ValueError("expected a 5-field cron expression like '0 9 * * *'")
+    try:
+        CronTrigger.from_crontab(text, timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"expected a 5-field cron expression like '0 9 * * *' ({exc})") from exc
+    return text
+
+
+def parse_timezone(raw: str) -> ZoneInfo:
+    text = raw.strip()
+    try:
+        if not text or text.startswith(("/", ".")) or ".." in text:
+            raise ZoneInfoNotFoundError(text)
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("expected an IANA time zone like UTC or Europe/Berlin") from exc
+
+
+def parse_url(raw: str) -> str | None:
+    text = raw.strip()
+    if text == "":
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("expected an http(s) URL like http://127.0.0.1:8787")
+    if parts.query or parts.fragment:
+        raise ValueError("expected a base URL without query or fragment")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError("expected an http(s) URL with a valid port") from exc
+    return text.rstrip("/")
+
+
+def parse_choice(raw: str, choices: tuple[str, ...]) -> str:
+    text = raw.strip().lower()
+    if text not in choices:
+        raise ValueError("expected one of " + ", ".join(choices))
+    return text
+
+
+def parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_usernames(raw: str) -> tuple[str, ...]:
+    names = []
+    for item in parse_list(raw):
+        match = USERNAME.match(item)
+        if not match:
+            raise ValueError(f"expected usernames (letters, digits, _; 1-15), got {item!r}")
+        names.append(match.group(1).lower())
+    return tuple(dict.fromkeys(names))

@@ -1,0 +1,63 @@
+"""Errors of the jobs layer. Foreign exceptions (tweepy, requests, SQLAlchemy) are mapped to
+these at one boundary each, so the CLI and the runner handle a handful of named types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class PollbotError(Exception):
+    """Base of every error pollbot raises on purpose."""
+
+
+class UsageError(PollbotError):
+    """Bad input from a user: exit code 2, nothing written."""
+
+
+class PlatformError(PollbotError):
+    """The platform failed or refused; carries no secrets in its message."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.status = status
+
+
+class PlatformUnavailable(PlatformError):
+    """5xx, connection errors, timeouts or malformed answers, after the retries ran out."""
+
+
+class RateLimited(PlatformError):
+    """The endpoint's window is exhausted; ``reset_at`` is when it opens (platform clock)."""
+
+    def __init__(
+        self, message: str, *, endpoint: str | None = None, reset_at: datetime | None = None
+    ):
+        super().__init__(message, endpoint=endpoint, status=429)
+        self.reset_at = reset_at
+
+
+class PlatformRejected(PlatformError):
+    """A 4xx other than 429: the request itself is wrong or refused."""
+
+
+class NotFound(PlatformRejected):
+    """The user or post does not exist (or is not visible)."""
+
+
+class DuplicatePost(PlatformRejected):
+    """The platform refused the text as a duplicate of a recent post by the same account."""
+
+
+class BudgetExhausted(PollbotError):
+    """The month's read cap (POLLBOT_MONTHLY_POST_READS) is reached."""
+
+
+class LeaseHeld(PollbotError):
+    """The job is running elsewhere: exit code 3."""
+
+    def __init__(self, job: str, holder: str):
+        super().__init__(f"job {job!r} is running elsewhere: held by {holder}")
+        self.job = job
+        self.holder = holder

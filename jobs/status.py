@@ -1,0 +1,121 @@
+"""What ``pollbot status`` shows, gathered from the store as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from jobs.tracking import Tracked, tracked
+from storage.engine import Database
+from storage.models import ApiUsage
+from storage.runs import current_leases, heartbeat, last_errors, last_runs, recent_events
+from storage.usage import month_usage
+
+# Documented pay-per-use prices (2026), USD; see shared/data/README.md.
+PRICE_POST_READ = 0.005
+PRICE_USER_READ = 0.010
+PRICE_POST_CREATE = 0.015
+USER_ENDPOINTS = ("user_by_username", "user", "me")
+HEARTBEAT_STALE = timedelta(minutes=3)
+
+
+def iso(dt: datetime | None) -> str | None:
+    return dt.isoformat().replace("+00:00", "Z") if dt else None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    daemon: dict[str, object]
+    jobs: list[dict[str, object]]
+    subjects: list[Tracked]
+    api_usage: dict[str, object]
+    errors: list[dict[str, object]]
+    events: list[dict[str, object]]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "daemon": self.daemon,
+            "jobs": self.jobs,
+            "subjects": [s.to_json() for s in self.subjects],
+            "api_usage": self.api_usage,
+            "errors": self.errors,
+            "events": self.events,
+        }
+
+
+def estimated_usd(by_endpoint: dict[str, tuple[int, int]]) -> float:
+    user_reads = sum(by_endpoint.get(e, (0, 0))[0] for e in USER_ENDPOINTS)
+    posts_read = sum(v[1] for v in by_endpoint.values())
+    created = by_endpoint.get("create_tweet", (0, 0))[0]
+    total = posts_read * PRICE_POST_READ + user_reads * PRICE_USER_READ
+    return round(total + created * PRICE_POST_CREATE, 4)
+
+
+def gather_status(
+    db: Database, *, now: datetime, cap: int, job_names: tuple[str, ...] = ()
+) -> StatusReport:
+    with db.read() as session:
+        beat = heartbeat(session)
+        alive = bool(beat and beat.stopped_at is None and now - beat.heartbeat_at < HEARTBEAT_STALE)
+        daemon = {
+            "alive": alive,
+            "pid": beat.pid if beat else None,
+            "host": beat.host if beat else None,
+            "started_at": iso(beat.started_at) if beat else None,
+            "heartbeat_at": iso(beat.heartbeat_at) if beat else None,
+            "stopped_at": iso(beat.stopped_at) if beat else None,
+        }
+        leases = {lease.job: lease for lease in current_leases(session, now=now)}
+        runs = last_runs(session)
+        jobs = []
+        for name in sorted(set(job_names) | set(runs) | set(leases)):
+            run = runs.get(name)
+            lease = leases.get(name)
+            jobs.append(
+                {
+                    "job": name,
+                    "running": lease is not None,
+                    "lease": {
+                        "holder": lease.holder,
+                        "host": lease.host,
+                        "pid": lease.pid,
+                        "expires_at": iso(lease.expires_at),
+                    }
+                    if lease
+                    else None,
+                    "last_run": {
+                        "trigger": run.trigger,
+                        "started_at": iso(run.started_at),
+                        "finished_at": iso(run.finished_at),
+                        "status": run.status,
+                        "items": run.items,
+                        "error": run.error,
+                    }
+                    if run
+                    else None,
+                }
+            )
+        months = session.scalars(select(ApiUsage.month).distinct().order_by(ApiUsage.month.desc()))
+        month = next(iter(months), None) or f"{now:%Y-%m}"
+        usage = month_usage(session, month)
+        errors = [
+            {"job": r.job, "at": iso(r.finished_at or r.started_at), "error": r.error}
+            for r in last_errors(session)
+        ]
+        events = [
+            {"at": iso(e.at), "kind": e.kind, "job": e.job, "message": e.message}
+            for e in recent_events(session)
+        ]
+    api_usage: dict[str, object] = {
+        "month": usage.month,
+        "requests": usage.requests,
+        "posts_read": usage.posts_read,
+        "cap": cap,
+        "estimated_usd": estimated_usd(usage.by_endpoint),
+        "by_endpoint": {
+            k: {"requests": r, "posts_read": p} for k, (r, p) in usage.by_endpoint.items()
+        },
+    }
+    return StatusReport(daemon, jobs, tracked(db), api_usage, errors, events)

@@ -1,0 +1,153 @@
+"""Engine and sessions. SQLite gets WAL, foreign keys and a busy timeout, and its write
+transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing with
+``database is locked`` half-way; PostgreSQL goes through the same code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import DatabaseUnavailable, DatabaseURLInvalid
+
+BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "pollbot_immediate"
+
+
+def redact_url(url: str | URL) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", str(url))
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseURLInvalid(f"not a database URL: {redact_url(url)!r}") from exc
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise DatabaseURLInvalid(
+            f"unsupported database {parsed.get_backend_name()!r} in {redact_url(url)!r}: "
+            "use sqlite:///FILE or postgresql+psycopg://..."
+        )
+    return parsed
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(
+                parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
+            )
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseURLInvalid(
+            f"no driver for {redact_url(url)!r}: install pollbot[postgres] for PostgreSQL"
+        ) from exc
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event, not the driver, start transactions (SQLAlchemy's
+        # documented pysqlite recipe), so we can choose BEGIN IMMEDIATE for writers.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """The engine plus two kinds of session: ``read()`` and ``write()``."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.dialect = self.engine.dialect.name
+        self._reads = sessionmaker(self.engine, expire_on_commit=False)
+        writer = (
+            self.engine.execution_options(**{_IMMEDIATE: True})
+            if self.dialect == "sqlite"
+            else self.engine
+        )
+        self._writes = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def safe_url(self) -> str:
+        return redact_url(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._translate(), self._reads() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self._translate(), self._writes() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            if _is_connect_error(exc):
+                raise DatabaseUnavailable(
+                    f"cannot open database {self.safe_url}: {_first_line(exc.orig)}"
+                ) from exc
+            raise
+
+    def check(self) -> None:
+        """Connect once, raising DatabaseUnavailable with one clear line if that fails."""
+        with self._translate(), self.engine.connect():
+            pass
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _is_connect_error(exc: OperationalError) -> bool:
+    msg = str(exc.orig).lower()
+    return any(
+        s in msg
+        for s in (
+            "unable to open database",
+            "connection refused",
+            "could not connect",
+            "connection failed",
+            "does not exist",
+            "could not translate host",
+            "name or service not known",
+            "authentication failed",
+        )
+    )

@@ -1,0 +1,15 @@
+"""Errors of the storage layer; SQLAlchemy's are mapped to these in ``storage.engine``."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of storage errors."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The database cannot be reached or opened (bad URL, server down, no such file)."""
+
+
+class DatabaseURLInvalid(StorageError):
+    """The URL is not one SQLAlchemy can use."""

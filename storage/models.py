@@ -1,0 +1,257 @@
+"""The schema, as SQLAlchemy 2 typed models. Alembic migrations in ``storage/migrations``
+create exactly this (a test compares them).
+
+Platform ids are stored as BIGINT: X ids are 64-bit snowflakes whose numeric order is time
+order, which ``since_id`` cursors and "newest first" rely on. They leave storage as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, aware UTC out, on every dialect (SQLite keeps naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Subject(Base):
+    """Something followed: an account (key = lower-case username) or a poll (key = post id)."""
+
+    __tablename__ = "subjects"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[int | None] = mapped_column(BigInteger)  # user id / post id once known
+    display: Mapped[str | None] = mapped_column(Text)  # @username, or the poll's text
+    source: Mapped[str] = mapped_column(String(16), default="cli")  # cli, env, auto, mention
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # poll closed / out of window
+    poll_id: Mapped[int | None] = mapped_column(BigInteger)  # the poll object's own id
+    poll_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the post's time (polls)
+
+
+class Post(Base):
+    """A post from the platform, stored once per platform id, with its sentiment."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger)
+    in_reply_to_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    replied_to_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lang: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    poll_id: Mapped[int | None] = mapped_column(BigInteger)
+    metrics: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    compound: Mapped[float | None] = mapped_column(Float)
+    pos: Mapped[float | None] = mapped_column(Float)
+    neu: Mapped[float | None] = mapped_column(Float)
+    neg: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(8))  # null = not scored (not English)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SubjectPost(Base):
+    """Which subject's stream a post came in on. Created time and score are copied here so
+    the summary aggregates are one range scan of a covering index, never a join."""
+
+    __tablename__ = "subject_posts"
+    __table_args__ = (
+        Index("ix_subject_posts_window", "subject_id", "created_at", "label", "compound"),
+    )
+
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    label: Mapped[str | None] = mapped_column(String(8))
+    compound: Mapped[float | None] = mapped_column(Float)
+
+
+class PollSnapshot(Base):
+    __tablename__ = "poll_snapshots"
+    __table_args__ = (UniqueConstraint("subject_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voting_status: Mapped[str] = mapped_column(String(8))
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    votes: Mapped[list[int]] = mapped_column(JSON)
+    total: Mapped[int] = mapped_column(BigInteger)
+
+
+class Cursor(Base):
+    """Where a stream stands. ``since_id`` is the high-water mark of completed passes; while a
+    pass is in flight (pages come newest first) ``pass_newest_id`` is what ``since_id`` becomes
+    when it completes and ``pass_until_id`` the oldest id stored so far (resume below it)."""
+
+    __tablename__ = "cursors"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    since_id: Mapped[int | None] = mapped_column(BigInteger)
+    pass_newest_id: Mapped[int | None] = mapped_column(BigInteger)
+    pass_until_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Summary(Base):
+    __tablename__ = "summaries"
+    __table_args__ = (UniqueConstraint("subject_id", "window_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(8))  # pending, posted, dry_run, failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    chart_path: Mapped[str | None] = mapped_column(Text)
+
+
+class SummaryPart(Base):
+    __tablename__ = "summary_parts"
+
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("summaries.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+    post_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class JobRun(Base):
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(32))
+    trigger: Mapped[str] = mapped_column(String(16))  # schedule, cli, mention, startup
+    subject: Mapped[str | None] = mapped_column(String(128))
+    holder: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(8))  # running, ok, failed, skipped
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobLease(Base):
+    __tablename__ = "job_leases"
+
+    job: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    host: Mapped[str | None] = mapped_column(String(128))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiUsage(Base):
+    """Requests and posts read per month and endpoint (pay-per-use accounting, the read cap)."""
+
+    __tablename__ = "api_usage"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
+    endpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    posts_read: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Heartbeat(Base):
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "daemon"
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Mention(Base):
+    """A mention of the bot, handled once across restarts."""
+
+    __tablename__ = "mentions"
+
+    post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    command: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(12))  # ignored, pending, replied, failed
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_id: Mapped[int | None] = mapped_column(BigInteger)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Event(Base):
+    """Things an operator should see in ``status``: a job stopping for the budget, say."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    job: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,116 @@
+"""Posts and the subject streams they arrived on: idempotent bulk insert, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Post, Subject, SubjectPost
+
+
+@dataclass(frozen=True, slots=True)
+class PostRow:
+    id: int
+    author_id: int
+    text: str
+    created_at: datetime
+    fetched_at: datetime
+    conversation_id: int | None = None
+    in_reply_to_user_id: int | None = None
+    replied_to_id: int | None = None
+    lang: str | None = None
+    poll_id: int | None = None
+    metrics: dict[str, int] | None = None
+    compound: float | None = None
+    pos: float | None = None
+    neu: float | None = None
+    neg: float | None = None
+    label: str | None = None
+
+
+def _insert(session: Session, model: Any) -> Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise NotImplementedError(f"no idempotent insert for dialect {dialect}")
+
+
+def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int | None) -> int:
+    """Store a page of posts once each (``ON CONFLICT DO NOTHING``) and link them to the
+    subject. Returns how many were new *to this subject's stream*, which is what a run
+    reports; a post already stored through another subject is linked, not stored twice."""
+    if not rows:
+        return 0
+    unique = list({r.id: r for r in rows}.values())
+    # Sorted so two concurrent writers take row locks in the same order (no deadlock on PG).
+    unique.sort(key=lambda r: r.id)
+    stmt = _insert(session, Post).values([asdict(r) for r in unique])
+    new_ids = set(session.scalars(stmt.on_conflict_do_nothing().returning(Post.id)))
+    if subject_id is None:
+        return len(new_ids)
+    links = [
+        {
+            "subject_id": subject_id,
+            "post_id": r.id,
+            "created_at": r.created_at,
+            "label": r.label,
+            "compound": r.compound,
+        }
+        for r in unique
+    ]
+    link_stmt = _insert(session, SubjectPost).values(links).on_conflict_do_nothing()
+    return len(list(session.scalars(link_stmt.returning(SubjectPost.post_id))))
+
+
+def count_posts(session: Session, *, subject_id: int | None = None) -> int:
+    if subject_id is None:
+        return session.scalar(select(func.count()).select_from(Post)) or 0
+    q = select(func.count()).select_from(SubjectPost).where(SubjectPost.subject_id == subject_id)
+    return session.scalar(q) or 0
+
+
+def stored_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Post.id).order_by(Post.id)))
+
+
+def iter_replies(
+    session: Session,
+    *,
+    subject_id: int | None = None,
+    since: datetime | None = None,
+    batch: int = 1000,
+) -> Iterator[Post]:
+    """Stored posts oldest first, in constant memory (keyset pagination, not OFFSET)."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        q = select(Post)
+        if subject_id is not None:
+            q = q.where(
+                Post.id.in_(select(SubjectPost.post_id).where(SubjectPost.subject_id == subject_id))
+            )
+        if since is not None:
+            q = q.where(Post.created_at >= since)
+        if last is not None:
+            q = q.where(
+                (Post.created_at > last[0]) | ((Post.created_at == last[0]) & (Post.id > last[1]))
+            )
+        page = list(session.scalars(q.order_by(Post.created_at, Post.id).limit(batch)))
+        if not page:
+            return
+        yield from page
+        last = (page[-1].created_at, page[-1].id)
+        session.expunge_all()
+
+
+def tracked_post_ids(session: Session) -> set[int]:
+    """Ids of the posts that are subjects themselves (polls), not replies."""
+    q = select(Subject.platform_id).where(Subject.kind == "poll", Subject.platform_id.is_not(None))
+    return {i for i in session.scalars(q) if i is not None}

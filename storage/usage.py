@@ -1,0 +1,58 @@
+"""API use per month and endpoint: what the read cap and the spend estimate are made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import ApiUsage
+
+
+@dataclass(frozen=True, slots=True)
+class MonthUsage:
+    month: str
+    requests: int
+    posts_read: int
+    by_endpoint: dict[str, tuple[int, int]]  # endpoint -> (requests, posts read)
+
+
+def record_usage(
+    session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
+) -> None:
+    values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(ApiUsage).values(values)
+    else:
+        stmt = sqlite.insert(ApiUsage).values(values)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["month", "endpoint"],
+            set_={
+                "requests": ApiUsage.requests + stmt.excluded.requests,
+                "posts_read": ApiUsage.posts_read + stmt.excluded.posts_read,
+            },
+        )
+    )
+
+
+def month_usage(session: Session, month: str) -> MonthUsage:
+    rows = session.execute(
+        select(ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read).where(
+            ApiUsage.month == month
+        )
+    ).all()
+    by_endpoint = {r.endpoint: (int(r.requests), int(r.posts_read)) for r in rows}
+    return MonthUsage(
+        month=month,
+        requests=sum(v[0] for v in by_endpoint.values()),
+        posts_read=sum(v[1] for v in by_endpoint.values()),
+        by_endpoint=by_endpoint,
+    )
+
+
+def posts_read(session: Session, month: str) -> int:
+    q = select(func.coalesce(func.sum(ApiUsage.posts_read), 0)).where(ApiUsage.month == month)
+    return int(session.scalar(q) or 0)
