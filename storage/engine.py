@@ -34,6 +34,10 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseURLInvalid(f"not a database URL: {redact_url(url)!r}") from exc
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError as exc:
+        raise DatabaseURLInvalid(f"unknown database driver in {redact_url(url)!r}") from exc
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseURLInvalid(
             f"unsupported database {parsed.get_backend_name()!r} in {redact_url(url)!r}: "

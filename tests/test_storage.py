@@ -1,0 +1,165 @@
+"""Storage on each database: idempotent inserts, concurrency, migrations."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from storage.engine import Database
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import Base, Post, SubjectPost
+from storage.posts import PostRow, count_posts, insert_posts, stored_ids
+from storage.subjects import add_subject
+from storage.usage import month_usage, record_usage
+
+T0 = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)
+
+
+def rows(ids: range | list[int]) -> list[PostRow]:
+    return [
+        PostRow(
+            id=i,
+            author_id=1000 + i % 7,
+            text=f"reply {i}",
+            created_at=T0 + timedelta(seconds=i % 3600),
+            fetched_at=T0,
+            conversation_id=1,
+            lang="en",
+            compound=0.5,
+            label="positive",
+        )
+        for i in ids
+    ]
+
+
+def subject(db: Database) -> int:
+    with db.write() as s:
+        subj, _ = add_subject(s, kind="poll", key="1", now=T0, platform_id=1)
+        return subj.id
+
+
+def test_same_page_twice_stores_once_and_reports_zero_new(db: Database) -> None:
+    sid = subject(db)
+    page = rows(range(100, 200))
+    with db.write() as s:
+        assert insert_posts(s, page, subject_id=sid) == 100
+    with db.write() as s:
+        assert insert_posts(s, page, subject_id=sid) == 0
+    with db.read() as s:
+        assert count_posts(s) == 100
+        assert count_posts(s, subject_id=sid) == 100
+        assert stored_ids(s) == list(range(100, 200))
+
+
+def test_post_seen_in_two_streams_is_stored_once_and_linked_twice(db: Database) -> None:
+    with db.write() as s:
+        a, _ = add_subject(s, kind="account", key="elonmusk", now=T0)
+        p, _ = add_subject(s, kind="poll", key="1", now=T0, platform_id=1)
+        a_id, p_id = a.id, p.id
+    with db.write() as s:
+        assert insert_posts(s, rows(range(1, 11)), subject_id=a_id) == 10
+        assert insert_posts(s, rows(range(5, 16)), subject_id=p_id) == 11
+    with db.read() as s:
+        assert count_posts(s) == 15
+        links = s.scalars(select(SubjectPost.post_id).where(SubjectPost.subject_id == p_id))
+        assert sorted(links) == list(range(5, 16))
+
+
+def test_rolled_back_page_leaves_nothing(db: Database) -> None:
+    sid = subject(db)
+    try:
+        with db.write() as s:
+            insert_posts(s, rows(range(1, 51)), subject_id=sid)
+            raise RuntimeError("crash mid-transaction")
+    except RuntimeError:
+        pass
+    with db.read() as s:
+        assert count_posts(s) == 0
+
+
+def test_aware_utc_round_trip(db: Database) -> None:
+    sid = subject(db)
+    with db.write() as s:
+        insert_posts(s, rows([42]), subject_id=sid)
+    with db.read() as s:
+        post = s.get(Post, 42)
+        assert post is not None
+        assert post.created_at == T0 + timedelta(seconds=42)
+        assert post.created_at.tzinfo is not None
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from storage.engine import Database
+    from storage.posts import PostRow, insert_posts
+    url, start, stop, sid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    t = datetime(2022, 11, 19, tzinfo=UTC)
+    db = Database(url)
+    new = 0
+    for lo in range(start, stop, 50):
+        page = [PostRow(id=i, author_id=1, text=str(i), created_at=t, fetched_at=t)
+                for i in range(lo, min(lo + 50, stop))]
+        with db.write() as s:
+            new += insert_posts(s, page, subject_id=sid)
+    print(new)
+    """
+)
+
+
+def test_two_processes_with_overlapping_pages_store_the_union_once(db: Database) -> None:
+    sid = subject(db)
+    ranges = [(1, 3001), (1501, 4501), (1, 4501)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, db.url, str(a), str(b), str(sid)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for a, b in ranges
+    ]
+    reported = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=180)
+        assert proc.returncode == 0
+        reported.append(int(out.strip()))
+    with db.read() as s:
+        assert stored_ids(s) == list(range(1, 4501))
+        assert count_posts(s, subject_id=sid) == 4500
+    # Every new link was reported by exactly one process.
+    assert sum(reported) == 4500
+
+
+def test_migrations_from_empty_match_the_models_and_rerun_without_change(db_url: str) -> None:
+    database = Database(db_url)
+    try:
+        assert current_revision(database) is None
+        assert upgrade(database) == (None, head_revision())
+        assert upgrade(database) == (head_revision(), head_revision())
+        with database.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            assert diff == []
+            names = set(inspect(conn).get_table_names())
+        assert {"posts", "subjects", "subject_posts", "summaries", "job_runs"} <= names
+    finally:
+        database.dispose()
+
+
+def test_api_usage_accumulates_per_month_and_endpoint(db: Database) -> None:
+    with db.write() as s:
+        record_usage(s, month="2022-11", endpoint="search_recent", posts_read=100)
+        record_usage(s, month="2022-11", endpoint="search_recent", posts_read=37)
+        record_usage(s, month="2022-11", endpoint="user_by_username")
+        record_usage(s, month="2022-12", endpoint="search_recent", posts_read=5)
+    with db.read() as s:
+        nov = month_usage(s, "2022-11")
+    assert nov.requests == 3
+    assert nov.posts_read == 137
+    assert nov.by_endpoint["search_recent"] == (2, 137)
