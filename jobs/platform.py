@@ -113,6 +113,11 @@ class Platform(Protocol):
         """Posts mentioning the user, newest first."""
         ...
 
+    def lookup(self, post_ids: Sequence[str]) -> Page:
+        """The given posts (batched by the client, 100 ids a request) with the polls they
+        carry in ``Page.polls``. Posts that are gone are left out."""
+        ...
+
     def polls(self, post_ids: Sequence[str]) -> list[Poll]:
         """The polls carried by the given posts (batched by the client, 100 ids a request).
 

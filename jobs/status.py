@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,12 +28,12 @@ def iso(dt: datetime | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class StatusReport:
-    daemon: dict[str, object]
-    jobs: list[dict[str, object]]
-    subjects: list[Tracked]
-    api_usage: dict[str, object]
-    errors: list[dict[str, object]]
-    events: list[dict[str, object]]
+    daemon: Mapping[str, object]
+    jobs: Sequence[Mapping[str, object]]
+    subjects: Sequence[Tracked]
+    api_usage: Mapping[str, object]
+    errors: Sequence[Mapping[str, object]]
+    events: Sequence[Mapping[str, object]]
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -75,7 +75,9 @@ class Subject(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # poll closed / out of window
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # poll voting closed
+    # The conversation left the 7-day search window: collection of its replies is over.
+    conversation_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     poll_id: Mapped[int | None] = mapped_column(BigInteger)  # the poll object's own id
     poll_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the post's time (polls)

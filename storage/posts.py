@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Insert, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_for
 from storage.models import Post, Subject, SubjectPost
 
 
@@ -34,15 +33,6 @@ class PostRow:
     label: str | None = None
 
 
-def _insert(session: Session, model: Any) -> Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"no idempotent insert for dialect {dialect}")
-
-
 def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int | None) -> int:
     """Store a page of posts once each (``ON CONFLICT DO NOTHING``) and link them to the
     subject. Returns how many were new *to this subject's stream*, which is what a run
@@ -52,7 +42,7 @@ def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int |
     unique = list({r.id: r for r in rows}.values())
     # Sorted so two concurrent writers take row locks in the same order (no deadlock on PG).
     unique.sort(key=lambda r: r.id)
-    stmt = _insert(session, Post).values([asdict(r) for r in unique])
+    stmt = insert_for(session, Post).values([asdict(r) for r in unique])
     new_ids = set(session.scalars(stmt.on_conflict_do_nothing().returning(Post.id)))
     if subject_id is None:
         return len(new_ids)
@@ -66,7 +56,7 @@ def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int |
         }
         for r in unique
     ]
-    link_stmt = _insert(session, SubjectPost).values(links).on_conflict_do_nothing()
+    link_stmt = insert_for(session, SubjectPost).values(links).on_conflict_do_nothing()
     return len(list(session.scalars(link_stmt.returning(SubjectPost.post_id))))
 
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_for
 from storage.models import Event, Heartbeat, JobLease, JobRun
-from storage.posts import _insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ def acquire_lease(
 
     The row is locked for the check (``FOR UPDATE`` on PostgreSQL; SQLite writers are already
     serialised by ``BEGIN IMMEDIATE``), so two takers can never both win."""
-    session.execute(_insert(session, JobLease).values(job=job).on_conflict_do_nothing())
+    session.execute(insert_for(session, JobLease).values(job=job).on_conflict_do_nothing())
     row = session.scalars(select(JobLease).where(JobLease.job == job).with_for_update()).one()
     current = _info(row)
     if current is not None and current.holder != holder and current.expires_at > now:
@@ -165,7 +165,7 @@ def last_errors(session: Session, *, limit: int = 5) -> list[JobRun]:
 def beat(
     session: Session, *, name: str, pid: int, host: str, started_at: datetime, now: datetime
 ) -> None:
-    stmt = _insert(session, Heartbeat).values(
+    stmt = insert_for(session, Heartbeat).values(
         name=name, pid=pid, host=host, started_at=started_at, heartbeat_at=now, stopped_at=None
     )
     session.execute(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_for
 from storage.models import ApiUsage
 
 
@@ -23,10 +23,7 @@ def record_usage(
     session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
 ) -> None:
     values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = postgresql.insert(ApiUsage).values(values)
-    else:
-        stmt = sqlite.insert(ApiUsage).values(values)
+    stmt = insert_for(session, ApiUsage).values(values)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["month", "endpoint"],

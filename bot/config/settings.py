@@ -108,7 +108,7 @@ class Settings:
 
 
 # variable -> (field, parser). Order: the timezone before the cron that depends on it.
-_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "POLLBOT_DATABASE_URL": ("database_url", _database),
     "X_BEARER_TOKEN": ("x_bearer_token", lambda s: Secret(s.strip())),
     "X_API_KEY": ("x_api_key", lambda s: Secret(s.strip())),

@@ -130,6 +130,7 @@ def upgrade() -> None:
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("conversation_closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("poll_id", sa.BigInteger(), nullable=True),
         sa.Column("poll_ends_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,158 @@
+"""The one entry point that runs any job for any trigger: take the job's lease, record the
+run, run it, record how it ended, release the lease. The daemon, ``pollbot jobs run`` and
+operator mentions all come through here, so two of them never run the same job at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from jobs.base import Job, JobContext, JobResult
+from jobs.errors import LeaseHeld, PollbotError, RateLimited
+from storage.runs import (
+    acquire_lease,
+    fail_abandoned_runs,
+    finish_run,
+    release_lease,
+    renew_lease,
+    start_run,
+)
+
+log = logging.getLogger("pollbot.runner")
+LEASE_TTL = timedelta(seconds=60)
+TRIGGERS = ("schedule", "cli", "mention", "startup")
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    name: str
+    host: str
+    pid: int
+
+    @classmethod
+    def here(cls, kind: str) -> Holder:
+        host = socket.gethostname()
+        pid = os.getpid()
+        return cls(f"{kind}:{host}:{pid}:{uuid.uuid4().hex[:6]}", host, pid)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    run_id: int
+    job: str
+    status: str
+    items: int
+    error: str | None
+    seconds: float
+
+
+class _Renewer(threading.Thread):
+    """Keeps the lease alive while the job runs, even inside a long wait on the network;
+    if the lease is lost (we were presumed dead), asks the job to stop."""
+
+    def __init__(self, ctx: JobContext, job: str, holder: Holder, ttl: timedelta) -> None:
+        super().__init__(name=f"lease-{job}", daemon=True)
+        self.ctx, self.job, self.holder, self.ttl = ctx, job, holder, ttl
+        self.done = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        while not self.done.wait(self.ttl.total_seconds() / 3):
+            try:
+                with self.ctx.db.write() as session:
+                    ok = renew_lease(
+                        session,
+                        job=self.job,
+                        holder=self.holder.name,
+                        now=self.ctx.wall(),
+                        ttl=self.ttl,
+                    )
+            except Exception:
+                log.exception("renewing the lease of %s failed", self.job)
+                continue
+            if not ok:
+                self.lost = True
+                log.error("lost the lease of %s; stopping it", self.job)
+                self.ctx.stop.set()
+                return
+
+
+def run_job(
+    job: Job,
+    ctx: JobContext,
+    *,
+    holder: Holder,
+    ttl: timedelta = LEASE_TTL,
+) -> RunOutcome:
+    """Run ``job`` under its lease. Raises LeaseHeld (nothing recorded) when it is busy."""
+    if ctx.trigger not in TRIGGERS:
+        raise ValueError(f"unknown trigger {ctx.trigger!r}")
+    with ctx.db.write() as session:
+        now = ctx.wall()
+        busy = acquire_lease(
+            session,
+            job=job.name,
+            holder=holder.name,
+            host=holder.host,
+            pid=holder.pid,
+            now=now,
+            ttl=ttl,
+        )
+        if busy is not None:
+            raise LeaseHeld(job.name, busy.describe())
+        abandoned = fail_abandoned_runs(session, job=job.name, holder_alive={holder.name}, now=now)
+        run_id = start_run(
+            session,
+            job=job.name,
+            trigger=ctx.trigger,
+            holder=holder.name,
+            now=now,
+            subject=ctx.subject,
+        )
+    if abandoned:
+        log.warning("%s: took over from a holder that died (%d run closed)", job.name, abandoned)
+    renewer = _Renewer(ctx, job.name, holder, ttl)
+    renewer.start()
+    started = time.monotonic()
+    log.info("%s started (%s)", job.name, ctx.trigger, extra={"job": job.name, "run": run_id})
+    result = JobResult(0, status="failed", note="did not finish")
+    try:
+        result = job.run(ctx)
+    except RateLimited as exc:
+        result = JobResult(0, status="failed", note=str(exc))
+        log.warning("%s stopped: %s", job.name, exc)
+    except PollbotError as exc:
+        result = JobResult(0, status="failed", note=str(exc))
+        log.error("%s failed: %s", job.name, exc)
+    except Exception as exc:
+        result = JobResult(0, status="failed", note=f"{type(exc).__name__}: {exc}")
+        log.exception("%s crashed", job.name)
+    finally:
+        renewer.done.set()
+        renewer.join(timeout=5)
+        seconds = time.monotonic() - started
+        status = result.status
+        error = result.note if status != "ok" else None
+        with ctx.db.write() as session:
+            ctx.usage.flush(session)
+            finish_run(
+                session, run_id, now=ctx.wall(), status=status, items=result.items, error=error
+            )
+            release_lease(session, job=job.name, holder=holder.name)
+        log.info(
+            "%s %s: %d items in %.1fs%s",
+            job.name,
+            status,
+            result.items,
+            seconds,
+            f" ({error})" if error else "",
+            extra={"job": job.name, "run": run_id, "status": status, "items": result.items},
+        )
+    return RunOutcome(run_id, job.name, status, result.items, error, seconds)

@@ -1,0 +1,112 @@
+"""One stream of posts (replies to an account, a conversation, an account's own posts,
+the bot's mentions), fetched newest first and stored page by page, crash-safe.
+
+Pages come newest first, so a pass over "everything newer than ``since_id``" stores the
+newest page first. If the cursor moved to that newest id at once, a crash before the older
+pages were stored would skip them forever. So while a pass is in flight the cursor keeps
+``since_id`` where it was and records the oldest id stored so far (``pass_until_id``); a
+resumed pass asks for ``since_id < id < pass_until_id``. Only when the last page of the pass
+is stored does ``since_id`` become the pass's newest id. Each page and its cursor move are
+one transaction: a crash anywhere loses nothing and stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from jobs.base import JobContext
+from jobs.errors import BudgetExhausted
+from jobs.platform import Page
+from storage.cursors import CursorState, load_cursor, save_cursor
+
+log = logging.getLogger("pollbot.collect")
+
+Fetch = Callable[[str | None, str | None], Iterator[Page]]  # (since_id, until_id) -> pages
+StorePage = Callable[[Session, Page], int]  # stores a page in the session; returns new rows
+
+
+@dataclass
+class StreamResult:
+    pages: int = 0
+    seen: int = 0
+    new: int = 0
+    complete: bool = False
+
+
+def _s(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def check_budget(ctx: JobContext) -> None:
+    used = ctx.usage.posts_read_this_month()
+    cap = ctx.options.monthly_post_reads
+    if used >= cap:
+        raise BudgetExhausted(
+            f"monthly read cap reached: {used} of {cap} posts read in {ctx.usage.month()}; "
+            "collection resumes next month (POLLBOT_MONTHLY_POST_READS)"
+        )
+
+
+def run_stream(
+    ctx: JobContext, *, cursor_name: str, fetch: Fetch, store: StorePage
+) -> StreamResult:
+    """Fetch and store one stream from where its cursor stands. Stops early (cursor safe)
+    when ``ctx.stop`` is set; raises BudgetExhausted before a request past the cap, and the
+    platform's errors (RateLimited, PlatformUnavailable) as they come, cursor safe."""
+    with ctx.db.read() as session:
+        state = load_cursor(session, cursor_name)
+    result = StreamResult()
+    check_budget(ctx)
+    pages = fetch(_s(state.since_id), _s(state.pass_until_id))
+    while True:
+        page = next(pages, None)
+        if page is None:
+            # The platform had nothing at all (no page): the pass is complete as it stands.
+            state = _complete(state)
+            _save_only(ctx, state)
+            result.complete = True
+            return result
+        ids = [int(p.id) for p in page.posts]
+        last = page.next_token is None
+        if ids:
+            newest = state.pass_newest_id or max(ids)
+            state = CursorState(cursor_name, state.since_id, newest, min(ids))
+        if last:
+            state = _complete(state)
+        with ctx.db.write() as session:
+            new = store(session, page) if page.posts else 0
+            save_cursor(session, state, now=ctx.clock.now())
+            ctx.usage.flush(session)
+        result.pages += 1
+        result.seen += len(ids)
+        result.new += new
+        ctx.keepalive()
+        ctx.progress.update(pages=1, seen=len(ids), new=new)
+        if last:
+            result.complete = True
+            return result
+        if ctx.stop.is_set():
+            log.info(
+                "stopping %s mid-pass on request; it resumes below id %s",
+                cursor_name,
+                state.pass_until_id,
+            )
+            return result
+        check_budget(ctx)
+
+
+def _complete(state: CursorState) -> CursorState:
+    since = state.since_id
+    if state.pass_newest_id is not None:
+        since = max(since or 0, state.pass_newest_id)
+    return CursorState(state.name, since, None, None)
+
+
+def _save_only(ctx: JobContext, state: CursorState) -> None:
+    with ctx.db.write() as session:
+        save_cursor(session, state, now=ctx.clock.now())
+        ctx.usage.flush(session)
