@@ -7,19 +7,20 @@ command does not use (``pollbot score`` never touches the database).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
+from bot.platforms.x import XPlatform
+from jobs.base import JobContext, JobOptions, NoProgress, Progress
+from jobs.tracking import track_configured
+from jobs.usage import UsageMeter
 from storage.engine import Database
 from storage.migrate import upgrade
-
-if TYPE_CHECKING:
-    from jobs.platform import Platform
 
 log = logging.getLogger("pollbot")
 
@@ -33,8 +34,10 @@ def system_now() -> datetime:
 class App:
     settings: Settings
     wall: Callable[[], datetime] = system_now
+    sleep: Callable[[float], None] | None = None
     _db: Database | None = field(default=None, repr=False)
-    _platform: Platform | None = field(default=None, repr=False)
+    _platform: XPlatform | None = field(default=None, repr=False)
+    _usage: UsageMeter | None = field(default=None, repr=False)
 
     @classmethod
     def from_environment(cls, *, env_file: Path | None = Path(".env")) -> App:
@@ -55,6 +58,63 @@ class App:
                     log.info("database schema upgraded from %s to %s", before or "empty", after)
             self._db = db
         return self._db
+
+    def platform(self) -> XPlatform:
+        if self._platform is None:
+            s = self.settings
+            kwargs = {"sleep": self.sleep} if self.sleep else {}
+            self._platform = XPlatform(
+                bearer_token=s.x_bearer_token.reveal(),
+                api_key=s.x_api_key.reveal(),
+                api_secret=s.x_api_secret.reveal(),
+                access_token=s.x_access_token.reveal(),
+                access_token_secret=s.x_access_token_secret.reveal(),
+                base_url=s.x_api_base_url,
+                usage=self.usage().record,
+                **kwargs,  # type: ignore[arg-type]
+            )
+        return self._platform
+
+    def usage(self) -> UsageMeter:
+        if self._usage is None:
+            self._usage = UsageMeter(self.db(), now=lambda: self.platform().now())
+        return self._usage
+
+    def options(self) -> JobOptions:
+        s = self.settings
+        return JobOptions(
+            dry_run=s.dry_run,
+            monthly_post_reads=s.monthly_post_reads,
+            summary_cron=s.summary_cron,
+            timezone=s.timezone,
+            operators=s.operators,
+        )
+
+    def job_context(
+        self,
+        *,
+        trigger: str,
+        subject: str | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> JobContext:
+        db = self.db()
+        platform = self.platform()
+        track_configured(
+            db, accounts=self.settings.accounts, polls=self.settings.polls, now=self.wall()
+        )
+        return JobContext(
+            db=db,
+            platform=platform,
+            clock=platform.clock,
+            wall=self.wall,
+            usage=self.usage(),
+            options=self.options(),
+            progress=progress or NoProgress(),
+            stop=stop or threading.Event(),
+            subject=subject,
+            trigger=trigger,
+        )
 
     def close(self) -> None:
         if self._db is not None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jobs.clock import Clock
 from jobs.platform import Platform
+from jobs.summary.model import ChartRenderer
 from jobs.usage import UsageMeter
 from storage.engine import Database
 
@@ -38,7 +39,6 @@ class JobOptions:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     operators: tuple[str, ...] = ()
     search_window: timedelta = timedelta(days=7)
-    chart_dir: str | None = None
 
 
 @dataclass
@@ -54,6 +54,7 @@ class JobContext:
     subject: str | None = None  # limit the run to one subject (``jobs run --subject``)
     trigger: str = "cli"
     keepalive: Callable[[], None] = lambda: None  # renews the lease; called between pages
+    chart: ChartRenderer | None = None  # draws summary charts when the platform takes media
 
 
 @dataclass(frozen=True, slots=True)

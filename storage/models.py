@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -166,7 +167,7 @@ class Summary(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
-    chart_path: Mapped[str | None] = mapped_column(Text)
+    chart_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class SummaryPart(Base):

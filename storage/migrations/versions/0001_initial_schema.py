@@ -200,7 +200,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("chart_path", sa.Text(), nullable=True),
+        sa.Column("chart_png", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["subject_id"],
             ["subjects.id"],

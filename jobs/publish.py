@@ -1,0 +1,104 @@
+"""Posting stored summaries exactly once.
+
+A summary is stored (pending) before anything is posted, and each part's platform id is
+recorded the moment it is known. After a crash between posting and recording, the bot's own
+recent posts are checked for the part's text (replying to the part before) before posting
+again, so nothing goes out twice.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from jobs.base import JobContext
+from jobs.errors import DuplicatePost, PlatformRejected
+from jobs.platform import Media, Post
+from storage.models import Summary, SummaryPart
+from storage.summaries import pending_summaries, summary_parts
+
+log = logging.getLogger("pollbot.summarize")
+LOOKBACK = timedelta(minutes=10)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(html.unescape(a).split()) == " ".join(html.unescape(b).split())
+
+
+def _find(own: list[Post], text: str, reply_to: str | None) -> str | None:
+    for post in own:
+        if _same(post.text, text) and (reply_to is None or post.replied_to_id == reply_to):
+            return post.id
+    return None
+
+
+def publish_pending(ctx: JobContext) -> int:
+    """Post every pending summary's missing parts; returns how many summaries completed."""
+    with ctx.db.read() as session:
+        pending = [(s.id, s.created_at) for s in pending_summaries(session)]
+    done = 0
+    for summary_id, created_at in pending:
+        if ctx.stop.is_set():
+            break
+        if _publish_one(ctx, summary_id, since=created_at - LOOKBACK):
+            done += 1
+    return done
+
+
+def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
+    with ctx.db.read() as session:
+        parts = [(p.position, p.text, p.post_id) for p in summary_parts(session, summary_id)]
+        chart = session.scalar(select(Summary.chart_png).where(Summary.id == summary_id))
+    own: list[Post] | None = None
+    reply_to: str | None = None
+    for position, text, post_id in parts:
+        if post_id is not None:
+            reply_to = str(post_id)
+            continue
+        if own is None:
+            own = ctx.platform.recent_own_posts(since=since)
+        found = _find(own, text, reply_to)
+        if found is not None:
+            log.info("summary %d part %d was already posted as %s", summary_id, position, found)
+        else:
+            media = (
+                Media(chart) if position == 0 and chart and ctx.platform.supports_media else None
+            )
+            try:
+                found = ctx.platform.create_post(text, in_reply_to=reply_to, media=media)
+            except DuplicatePost:
+                own = ctx.platform.recent_own_posts(since=since)
+                found = _find(own, text, reply_to)
+                if found is None:
+                    _fail(ctx, summary_id, "the platform refused the text as a duplicate")
+                    return False
+            except PlatformRejected as exc:
+                _fail(ctx, summary_id, str(exc))
+                return False
+        with ctx.db.write() as session:
+            row = session.get(SummaryPart, (summary_id, position))
+            if row is not None:
+                row.post_id = int(found)
+            ctx.usage.flush(session)
+        reply_to = found
+        ctx.keepalive()
+    with ctx.db.write() as session:
+        summary = session.get(Summary, summary_id)
+        if summary is not None:
+            summary.state = "posted"
+            summary.posted_at = ctx.clock.now()
+            summary.error = None
+    log.info("summary %d posted (%d parts)", summary_id, len(parts))
+    return True
+
+
+def _fail(ctx: JobContext, summary_id: int, error: str) -> None:
+    with ctx.db.write() as session:
+        summary = session.get(Summary, summary_id)
+        if summary is not None:
+            summary.state = "failed"
+            summary.error = error
+    log.error("summary %d failed: %s", summary_id, error)
