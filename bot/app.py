@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.charts import render_chart
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
 from bot.platforms.x import XPlatform
@@ -35,6 +36,8 @@ class App:
     settings: Settings
     wall: Callable[[], datetime] = system_now
     sleep: Callable[[float], None] | None = None
+    max_rate_wait_s: float = 60.0  # longest rate-limit wait a job sits out before stopping
+    usage_hooks: list[Callable[[str, int], None]] = field(default_factory=list)
     _db: Database | None = field(default=None, repr=False)
     _platform: XPlatform | None = field(default=None, repr=False)
     _usage: UsageMeter | None = field(default=None, repr=False)
@@ -60,20 +63,30 @@ class App:
         return self._db
 
     def platform(self) -> XPlatform:
+        """The platform client of this process's commands (the daemon makes one per job)."""
         if self._platform is None:
-            s = self.settings
-            kwargs = {"sleep": self.sleep} if self.sleep else {}
-            self._platform = XPlatform(
-                bearer_token=s.x_bearer_token.reveal(),
-                api_key=s.x_api_key.reveal(),
-                api_secret=s.x_api_secret.reveal(),
-                access_token=s.x_access_token.reveal(),
-                access_token_secret=s.x_access_token_secret.reveal(),
-                base_url=s.x_api_base_url,
-                usage=self.usage().record,
-                **kwargs,  # type: ignore[arg-type]
-            )
+            self._platform = self.new_platform()
         return self._platform
+
+    def new_platform(self) -> XPlatform:
+        s = self.settings
+        kwargs = {"sleep": self.sleep} if self.sleep else {}
+        return XPlatform(
+            bearer_token=s.x_bearer_token.reveal(),
+            api_key=s.x_api_key.reveal(),
+            api_secret=s.x_api_secret.reveal(),
+            access_token=s.x_access_token.reveal(),
+            access_token_secret=s.x_access_token_secret.reveal(),
+            base_url=s.x_api_base_url,
+            usage=self.record_usage,
+            max_wait_s=self.max_rate_wait_s,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def record_usage(self, endpoint: str, posts: int) -> None:
+        self.usage().record(endpoint, posts)
+        for hook in self.usage_hooks:
+            hook(endpoint, posts)
 
     def usage(self) -> UsageMeter:
         if self._usage is None:
@@ -97,9 +110,10 @@ class App:
         subject: str | None = None,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        platform: XPlatform | None = None,
     ) -> JobContext:
         db = self.db()
-        platform = self.platform()
+        platform = platform or self.platform()
         track_configured(
             db, accounts=self.settings.accounts, polls=self.settings.polls, now=self.wall()
         )
@@ -114,6 +128,7 @@ class App:
             stop=stop or threading.Event(),
             subject=subject,
             trigger=trigger,
+            chart=render_chart,
         )
 
     def close(self) -> None:

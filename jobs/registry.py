@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from jobs.base import Job
 from jobs.collect import CollectJob
+from jobs.commands_job import CommandsJob
 from jobs.errors import UsageError
 from jobs.polls import PollsJob
 from jobs.summarize import SummarizeJob
 
 
 def all_jobs() -> dict[str, Job]:
-    jobs: list[Job] = [CollectJob(), PollsJob(), SummarizeJob()]
+    jobs: list[Job] = [CollectJob(), PollsJob(), SummarizeJob(), CommandsJob()]
     return {job.name: job for job in jobs}
 
 

@@ -258,3 +258,14 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(32))
     job: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
+
+
+class Operator(Base):
+    """An operator's username resolved to the platform's user id, once: a renamed operator is
+    still obeyed, and a look-alike who takes the old name later is not."""
+
+    __tablename__ = "operators"
+
+    username: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)

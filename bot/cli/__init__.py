@@ -14,7 +14,7 @@ from bot.cli.errors import exit_with
 
 def _register() -> None:
     # Imported for their side effect of attaching commands to ``cli``.
-    from bot.cli import db, export, jobs, score, status, track  # noqa: F401
+    from bot.cli import db, demo, export, jobs, mock, run, score, status, summary, track  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> None:

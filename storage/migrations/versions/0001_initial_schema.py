@@ -144,6 +144,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "key", name=op.f("uq_subjects_kind")),
     )
     op.create_table(
+        "operators",
+        sa.Column("username", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("username", name=op.f("pk_operators")),
+    )
+    op.create_table(
         "poll_snapshots",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
@@ -227,6 +234,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("operators")
 
     op.drop_table("summary_parts")
     op.drop_table("summaries")

@@ -1,0 +1,114 @@
+"""``pollbot summary preview`` and ``pollbot summaries``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bot.charts import render_chart
+from bot.cli.base import cli, echo_json, get_app, json_option
+from jobs.preview import preview
+from jobs.status import iso
+from jobs.subjects import parse_subject
+from storage.summaries import list_summaries, summary_parts
+
+
+@cli.group()
+def summary() -> None:
+    """Summaries before they are posted.
+
+    \b
+    Example:
+      pollbot summary preview @elonmusk
+    """
+
+
+@summary.command("preview")
+@click.argument("subject", required=False)
+@click.option(
+    "--chart",
+    "chart_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the chart PNG here.",
+)
+@click.pass_context
+def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | None) -> None:
+    """Compose the summary of SUBJECT (or of every subject) from stored data, from its last
+    summary to now on the platform's clock, without posting or storing it.
+
+    \b
+    Example:
+      pollbot summary preview 1593767953706921985 --chart poll.png
+    """
+    ref = parse_subject(subject) if subject else None
+    app = get_app(ctx)
+    s = app.settings
+    items = preview(
+        app.db(),
+        ref=ref,
+        now=app.platform().now(),
+        cron=s.summary_cron,
+        tz=s.timezone,
+        chart=render_chart if chart_path else None,
+    )
+    if not items:
+        click.echo("nothing tracked yet: try 'pollbot track account USERNAME'")
+    for item in items:
+        click.echo(
+            f"-- {item.subject[:60]} [{iso(item.window_start)} .. {iso(item.window_end)}]"
+            + (" final" if item.final else "")
+        )
+        for part in item.parts:
+            click.echo(part)
+        if chart_path and item.chart:
+            target = chart_path
+            if len(items) > 1:
+                target = chart_path.with_stem(f"{chart_path.stem}-{items.index(item) + 1}")
+            target.write_bytes(item.chart)
+            click.echo(f"chart: {target}")
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@json_option
+@click.pass_context
+def summaries(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Summaries made, newest first, with their state (pending, posted, dry_run, failed)
+    and the ids of their posts.
+
+    \b
+    Example:
+      pollbot summaries --limit 5 --json
+    """
+    app = get_app(ctx)
+    docs: list[dict[str, object]] = []
+    with app.db().read() as session:
+        for s, subject in list_summaries(session, limit=limit):
+            parts = summary_parts(session, s.id)
+            docs.append(
+                {
+                    "subject": subject.display or subject.key,
+                    "subject_key": subject.key,
+                    "window_start": iso(s.window_start),
+                    "window_end": iso(s.window_end),
+                    "final": s.final,
+                    "state": s.state,
+                    "parts": [p.text for p in parts],
+                    "post_ids": [str(p.post_id) for p in parts if p.post_id is not None],
+                    "error": s.error,
+                }
+            )
+    if as_json:
+        echo_json(docs)
+        return
+    if not docs:
+        click.echo("no summaries yet")
+    for d in docs:
+        post_ids = d["post_ids"]
+        texts = d["parts"]
+        assert isinstance(post_ids, list) and isinstance(texts, list)
+        ids = ", ".join(post_ids) or "-"
+        click.echo(f"{d['window_end']}  {d['state']:<8} {str(d['subject'])[:50]}  posts: {ids}")
+        for part in texts:
+            click.echo(f"    {part}")

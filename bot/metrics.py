@@ -1,0 +1,98 @@
+"""Prometheus metrics and the health endpoint, on 127.0.0.1:POLLBOT_METRICS_PORT."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+from jobs.runner import RunOutcome
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.job_runs = Counter(
+            "pollbot_job_runs_total",
+            "Job runs by job and status",
+            ["job", "status"],
+            registry=self.registry,
+        )
+        self.job_seconds = Histogram(
+            "pollbot_job_duration_seconds",
+            "Job run durations",
+            ["job"],
+            buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900),
+            registry=self.registry,
+        )
+        self.items = Counter(
+            "pollbot_job_items_total",
+            "Items a job stored (replies, snapshots, summaries)",
+            ["job"],
+            registry=self.registry,
+        )
+        self.api_requests = Counter(
+            "pollbot_api_requests_total",
+            "Requests to the platform API",
+            ["endpoint"],
+            registry=self.registry,
+        )
+        self.posts_read = Counter(
+            "pollbot_api_posts_read_total",
+            "Posts read from the platform API",
+            registry=self.registry,
+        )
+        self.posts_read_month = Gauge(
+            "pollbot_posts_read_month",
+            "Posts read this month (all processes)",
+            registry=self.registry,
+        )
+
+    def observe_run(self, outcome: RunOutcome) -> None:
+        self.job_runs.labels(outcome.job, outcome.status).inc()
+        self.job_seconds.labels(outcome.job).observe(outcome.seconds)
+        self.items.labels(outcome.job).inc(outcome.items)
+
+    def observe_request(self, endpoint: str, posts: int) -> None:
+        self.api_requests.labels(endpoint).inc()
+        self.posts_read.inc(posts)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def serve_metrics(
+    metrics: Metrics, *, port: int, health: Callable[[], dict[str, object]]
+) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                body, ctype, code = metrics.render(), CONTENT_TYPE_LATEST, 200
+            elif self.path == "/healthz":
+                doc = health()
+                code = 200 if doc.get("ok") else 503
+                body, ctype = json.dumps(doc, default=str).encode(), "application/json"
+            else:
+                body, ctype, code = b"not found\n", "text/plain", 404
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server

@@ -1,0 +1,136 @@
+"""Job ``commands``: read the bot's mentions, run operators' commands, reply once.
+
+Mentions are stored (one row per mention id, with the cursor, as any stream) before they are
+handled; a mention is answered at most once across restarts: the reply's id is recorded, and
+after a crash the bot's own recent replies are checked before answering again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jobs.base import JobContext, JobResult
+from jobs.errors import DuplicatePost, PlatformRejected, PollbotError, UsageError
+from jobs.mentions.access import allowed, operator_ids
+from jobs.mentions.commands import COMMANDS, help_text
+from jobs.mentions.parse import parse_mention
+from jobs.platform import Page, Post
+from jobs.streams import run_stream
+from jobs.summary import compose_reply
+from storage.dialect import insert_for
+from storage.models import Mention
+
+log = logging.getLogger("pollbot.commands")
+
+
+class CommandsJob:
+    name = "commands"
+    description = "read mentions and run operators' commands"
+
+    def run(self, ctx: JobContext) -> JobResult:
+        me = ctx.platform.me()
+
+        def store(session: Session, page: Page) -> int:
+            rows = [
+                {
+                    "post_id": int(p.id),
+                    "author_id": int(p.author_id),
+                    "text": p.text,
+                    "created_at": p.created_at,
+                    "state": "pending",
+                }
+                for p in page.posts
+                if p.author_id != me.id
+            ]
+            if not rows:
+                return 0
+            stmt = insert_for(session, Mention).values(rows).on_conflict_do_nothing()
+            return len(list(session.scalars(stmt.returning(Mention.post_id))))
+
+        run_stream(
+            ctx,
+            cursor_name=f"mentions:{me.id}",
+            fetch=lambda s, u: ctx.platform.mentions(me.id, since_id=s, until_id=u),
+            store=store,
+        )
+        with ctx.db.read() as session:
+            pending = list(
+                session.scalars(
+                    select(Mention).where(Mention.state == "pending").order_by(Mention.post_id)
+                )
+            )
+        if not pending:
+            return JobResult(0)
+        operators = operator_ids(ctx)
+        handled = 0
+        for mention in pending:
+            if ctx.stop.is_set():
+                break
+            handled += self._handle(ctx, mention, me.username, operators)
+        return JobResult(handled)
+
+    def _handle(self, ctx: JobContext, mention: Mention, bot: str, operators: set[str]) -> int:
+        call = parse_mention(mention.text, bot_username=bot)
+        cmd = COMMANDS.get(call.name) if call else None
+        is_operator = allowed(str(mention.author_id), operators_only=True, operators=operators)
+        if call is None or not is_operator:
+            # Not addressed to the bot, or not an operator: nothing runs, nothing is said.
+            self._finish(ctx, mention.post_id, state="ignored", command=call.name if call else None)
+            if call is not None:
+                log.info("ignored a command from non-operator %s", mention.author_id)
+            return 0
+        if cmd is None:
+            reply = f"Unknown command. {help_text()}"
+        else:
+            try:
+                reply = cmd.handler(ctx, call.args)
+            except UsageError as exc:
+                reply = f"{exc}. {help_text()}"
+            except PollbotError as exc:
+                reply = f"{cmd.name} failed: {exc}"
+        text = compose_reply(reply, limit=ctx.platform.max_post_length)
+        reply_id = self._reply(ctx, mention.post_id, text)
+        self._finish(
+            ctx,
+            mention.post_id,
+            state="replied" if reply_id else "failed",
+            command=call.name or "",
+            reply_text=text,
+            reply_id=reply_id,
+        )
+        log.info("answered %r from %s", call.name, mention.author_id)
+        return 1
+
+    def _reply(self, ctx: JobContext, mention_id: int, text: str) -> int | None:
+        target = str(mention_id)
+        since = ctx.clock.now() - timedelta(hours=1)
+        own = ctx.platform.recent_own_posts(since=since)
+        done = _reply_to(own, target)
+        if done is not None:
+            return int(done)
+        try:
+            return int(ctx.platform.create_post(text, in_reply_to=target))
+        except DuplicatePost:
+            done = _reply_to(ctx.platform.recent_own_posts(since=since), target)
+            return int(done) if done is not None else None
+        except PlatformRejected as exc:
+            log.error("replying to mention %s failed: %s", target, exc)
+            return None
+
+    @staticmethod
+    def _finish(ctx: JobContext, post_id: int, **values: object) -> None:
+        with ctx.db.write() as session:
+            row = session.get(Mention, post_id)
+            if row is not None:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.handled_at = ctx.wall()
+            ctx.usage.flush(session)
+
+
+def _reply_to(own: list[Post], mention_id: str) -> str | None:
+    return next((p.id for p in own if p.replied_to_id == mention_id), None)

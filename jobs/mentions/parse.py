@@ -1,0 +1,35 @@
+"""Reading a command out of a mention. Pure."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@[A-Za-z0-9_]{1,15})+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+MAX_COMMAND_CHARS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CommandCall:
+    name: str  # a known command's name, "" when the mention holds none
+    args: tuple[str, ...] = ()
+    raw: str = ""
+
+
+def parse_mention(text: str, *, bot_username: str) -> CommandCall | None:
+    """The command in a mention addressed to the bot, or None when the bot is not
+    addressed at the start (a mention in passing is not a command)."""
+    clean = _CONTROL.sub(" ", html.unescape(text))[:MAX_COMMAND_CHARS]
+    lead = _LEADING_MENTIONS.match(clean)
+    if lead is None:
+        return None
+    handles = {h.lower() for h in re.findall(r"@([A-Za-z0-9_]{1,15})", lead.group())}
+    if bot_username.lower() not in handles:
+        return None
+    words = clean[lead.end() :].split()
+    if not words:
+        return CommandCall("", (), "")
+    name = words[0].lower().lstrip("/!")
+    return CommandCall(name, tuple(words[1:]), " ".join(words))
