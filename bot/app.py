@@ -12,16 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.charts import render_chart
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
-from bot.platforms.x import XPlatform
 from jobs.base import JobContext, JobOptions, NoProgress, Progress
 from jobs.tracking import track_configured
 from jobs.usage import UsageMeter
 from storage.engine import Database
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from bot.platforms.x import XPlatform
 
 log = logging.getLogger("pollbot")
 
@@ -36,6 +38,8 @@ class App:
     settings: Settings
     wall: Callable[[], datetime] = system_now
     sleep: Callable[[float], None] | None = None
+    # The demo runs the scenario clock faster than real time: it scales these two.
+    monotonic: Callable[[], float] | None = None
     max_rate_wait_s: float = 60.0  # longest rate-limit wait a job sits out before stopping
     usage_hooks: list[Callable[[str, int], None]] = field(default_factory=list)
     _db: Database | None = field(default=None, repr=False)
@@ -69,8 +73,14 @@ class App:
         return self._platform
 
     def new_platform(self) -> XPlatform:
+        from bot.platforms.x import XPlatform  # tweepy: loaded only by commands that call out
+
         s = self.settings
-        kwargs = {"sleep": self.sleep} if self.sleep else {}
+        kwargs: dict[str, Any] = {}
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        if self.monotonic is not None:
+            kwargs["monotonic"] = self.monotonic
         return XPlatform(
             bearer_token=s.x_bearer_token.reveal(),
             api_key=s.x_api_key.reveal(),
@@ -80,7 +90,7 @@ class App:
             base_url=s.x_api_base_url,
             usage=self.record_usage,
             max_wait_s=self.max_rate_wait_s,
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
 
     def record_usage(self, endpoint: str, posts: int) -> None:
@@ -112,6 +122,8 @@ class App:
         stop: threading.Event | None = None,
         platform: XPlatform | None = None,
     ) -> JobContext:
+        from bot.charts import render_chart  # matplotlib: loaded only by commands that draw
+
         db = self.db()
         platform = platform or self.platform()
         track_configured(

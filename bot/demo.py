@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -169,7 +170,14 @@ def run_demo(base: Settings, *, speed: float, duration: float, out: Path) -> int
         settings = demo_settings(
             base, db_path=out / "pollbot.db", url=mock.url, bot_id=scenario.bot.id
         )
-        app = App(settings, max_rate_wait_s=5.0)
+        # Scenario time runs ``speed`` times faster than real time: the platform clock is
+        # carried forward, and rate-limit waits are slept, at that rate.
+        app = App(
+            settings,
+            max_rate_wait_s=15 * 60,
+            monotonic=lambda: time.monotonic() * speed,
+            sleep=lambda seconds: time.sleep(seconds / speed),
+        )
         printer = DemoPrinter(app, out, console)
         daemon = Daemon(app, speed=speed, on_outcome=printer)
 

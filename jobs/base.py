@@ -10,14 +10,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from jobs.clock import Clock
 from jobs.platform import Platform
-from jobs.summary.model import ChartRenderer
 from jobs.usage import UsageMeter
 from storage.engine import Database
+
+if TYPE_CHECKING:
+    from jobs.summary.model import ChartRenderer
 
 
 class Progress(Protocol):

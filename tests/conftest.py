@@ -82,9 +82,7 @@ class Result:
 
 def clean_env(**overrides: str) -> dict[str, str]:
     """The environment for a pollbot subprocess: no stray POLLBOT_/X_ settings."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("POLLBOT_", "X_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLLBOT_", "X_"))}
     env.update(overrides)
     return env
 

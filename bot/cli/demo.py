@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from bot.cli.base import cli, get_app
-from bot.demo import run_demo
 
 
 @cli.command()
@@ -43,6 +42,8 @@ def demo(ctx: click.Context, speed: float, duration: float, out: Path) -> None:
     Example:
       pollbot demo --speed 1800 --duration 60
     """
+    from bot.demo import run_demo
+
     app = get_app(ctx)
     if app.settings.log_level == "INFO":
         logging.getLogger().setLevel(logging.WARNING)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from bot.cli.base import cli, get_app
-from bot.daemon import Daemon
 
 
 @cli.command()
@@ -18,6 +17,8 @@ def run(ctx: click.Context) -> None:
     Example:
       X_API_BASE_URL=http://127.0.0.1:8787 pollbot run
     """
+    from bot.daemon import Daemon
+
     app = get_app(ctx)
     app.platform()  # credentials are checked before anything is scheduled
     Daemon(app).run()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from bot.charts import render_chart
 from bot.cli.base import cli, echo_json, get_app, json_option
 from jobs.preview import preview
 from jobs.status import iso
@@ -41,6 +40,8 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
     Example:
       pollbot summary preview 1593767953706921985 --chart poll.png
     """
+    from bot.charts import render_chart
+
     ref = parse_subject(subject) if subject else None
     app = get_app(ctx)
     s = app.settings

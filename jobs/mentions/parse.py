@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[A-Za-z0-9_]{1,15})+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 MAX_COMMAND_CHARS = 500
 
 
@@ -21,7 +20,10 @@ class CommandCall:
 def parse_mention(text: str, *, bot_username: str) -> CommandCall | None:
     """The command in a mention addressed to the bot, or None when the bot is not
     addressed at the start (a mention in passing is not a command)."""
-    clean = _CONTROL.sub(" ", html.unescape(text))[:MAX_COMMAND_CHARS]
+    # Control, format (bidi overrides, zero-width) and unassigned characters become spaces.
+    clean = "".join(
+        ch if ch.isprintable() else " " for ch in html.unescape(text[: MAX_COMMAND_CHARS * 2])
+    )[:MAX_COMMAND_CHARS]
     lead = _LEADING_MENTIONS.match(clean)
     if lead is None:
         return None
