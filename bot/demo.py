@@ -83,16 +83,7 @@ class DemoPrinter:
 
 def collected_table(app: App) -> Table:
     table = Table(title="What the demo collected", title_justify="left")
-    for col in (
-        "subject",
-        "replies",
-        "scored",
-        "not English",
-        "positive",
-        "negative",
-        "snapshots",
-        "summaries",
-    ):
+    for col in ("subject", "replies", "scored", "non-en", "pos", "neg", "snaps", "posted"):
         table.add_column(col, justify="left" if col == "subject" else "right")
     with app.db().read() as session:
         for subject in session.scalars(select(Subject).order_by(Subject.id)):
@@ -109,9 +100,13 @@ def collected_table(app: App) -> Table:
             snaps = session.scalar(
                 select(func.count()).where(PollSnapshot.subject_id == subject.id)
             )
-            made = session.scalar(select(func.count()).where(Summary.subject_id == subject.id))
+            made = session.scalar(
+                select(func.count()).where(
+                    Summary.subject_id == subject.id, Summary.state == "posted"
+                )
+            )
             name = subject.display or subject.key
-            name = (name[:40] + "…") if len(name) > 41 else name
+            name = (name[:24] + "…") if len(name) > 25 else name
             table.add_row(
                 name,
                 f"{n:,}",

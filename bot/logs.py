@@ -76,3 +76,6 @@ def configure_logging(*, fmt: str, level: str, secrets: Iterable[str] = ()) -> N
     # Third-party chatter (connection pools, OAuth) stays out unless debugging.
     for noisy in ("urllib3", "requests_oauthlib", "oauthlib", "tweepy", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # "skipped: maximum number of running instances reached" is the design (a job still
+    # running is not started again); the runner logs what each run did.
+    logging.getLogger("apscheduler.scheduler").setLevel(max(logging.ERROR, root.level))

@@ -9,6 +9,8 @@ from bot.config import Settings
 
 # The summarize job only asks "what is due now?"; the cron decides the answer.
 SUMMARIZE_EVERY = timedelta(minutes=1)
+# However fast the demo's clock runs, jobs are not fired more often than this.
+MIN_EVERY = timedelta(seconds=0.25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,4 +39,6 @@ def schedules(settings: Settings, *, speed: float = 1.0) -> dict[str, Schedule]:
         "summarize": SUMMARIZE_EVERY,
         "commands": settings.commands_every,
     }
-    return {name: Schedule(name, interval / speed) for name, interval in every.items()}
+    return {
+        name: Schedule(name, max(interval / speed, MIN_EVERY)) for name, interval in every.items()
+    }

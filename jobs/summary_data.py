@@ -15,6 +15,7 @@ from storage.subjects import list_subjects
 from storage.summaries import aggregate, last_summary
 
 CHART_BUCKETS = 24
+CHART_SPAN = timedelta(hours=24)
 
 
 def counts(session: Session, subject_id: int, start: datetime, end: datetime) -> SentimentCounts:
@@ -60,9 +61,9 @@ def summary_input(
         previous = None
     poll = poll_before = None
     if subject.kind == "poll":
-        poll = _poll_counts(latest_snapshot(session, subject.id, at_or_before=end))
-        if final and poll is None:
-            poll = _poll_counts(latest_snapshot(session, subject.id))
+        # The final summary reports the closed poll's last snapshot, taken after the close.
+        at = None if final else end
+        poll = _poll_counts(latest_snapshot(session, subject.id, at_or_before=at))
         poll_before = _poll_counts(latest_snapshot(session, subject.id, at_or_before=start))
     return SummaryInput(
         subject_kind="poll" if subject.kind == "poll" else "account",
@@ -81,7 +82,11 @@ def summary_input(
 def chart_series(
     session: Session, subject: Subject, *, start: datetime, end: datetime, tz: ZoneInfo
 ) -> ChartSeries:
-    """Sentiment shares in up to 24 buckets of the window, and the poll's option shares."""
+    """Sentiment shares over the day up to ``end`` (at least the window; for a poll, from its
+    start) in 24 buckets, and the poll's option shares at each snapshot."""
+    start = min(start, end - CHART_SPAN)
+    if subject.kind == "poll" and subject.created_at is not None:
+        start = max(start, subject.created_at)
     step = max((end - start) / CHART_BUCKETS, timedelta(minutes=1))
     times, pos, neu, neg = [], [], [], []
     at = start

@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -101,3 +102,126 @@ def run_cli(
         timeout=120,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# -- the mock X API and an app wired to it -------------------------------------------------
+
+BOT_ID = "9000"
+
+
+def write_scenario(path: Path, doc: dict[str, object]) -> Path:
+    import json
+
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def generated_scenario(
+    *, count: int, seed: int = 7, hours: float = 24.0, rate_limits: dict[str, object] | None = None
+) -> dict[str, object]:
+    """An account with a poll, and ``count`` generated replies to it over ``hours``."""
+    from datetime import timedelta
+
+    start = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
+    fmt = "%Y-%m-%dT%H:%M:%S.000Z"
+    doc: dict[str, object] = {
+        "name": "generated",
+        "start": start.strftime(fmt),
+        "bot": {"id": BOT_ID, "username": "pollbot"},
+        "users": [
+            {"id": "44196397", "username": "elonmusk", "name": "Elon Musk"},
+            {"id": "1101", "username": "ops_alice", "name": "Alice"},
+        ],
+        "posts": [
+            {
+                "id": "1593767953706921985",
+                "author_id": "44196397",
+                "created_at": (start + timedelta(minutes=30)).strftime(fmt),
+                "text": "Reinstate former President Trump",
+                "lang": "en",
+                "poll": {
+                    "id": "1593767953539239936",
+                    "duration_minutes": 1440,
+                    "options": ["Yes", "No"],
+                    "votes": [
+                        {"at": (start + timedelta(hours=6)).strftime(fmt), "counts": [4100000, 3900000]},
+                        {"at": (start + timedelta(hours=24, minutes=30)).strftime(fmt), "counts": [7814551, 7270907]},
+                    ],
+                },
+            }
+        ],
+        "generate": {
+            "replies_to": ["1593767953706921985"],
+            "count": count,
+            "seed": seed,
+            "from": (start + timedelta(minutes=31)).strftime(fmt),
+            "to": (start + timedelta(minutes=31) + timedelta(hours=hours)).strftime(fmt),
+        },
+    }  # fmt: skip
+    if rate_limits:
+        doc["rate_limits"] = rate_limits
+    return doc
+
+
+@pytest.fixture
+def mock_factory() -> Iterator[Callable[..., Any]]:
+    """Start MockServers (clock frozen unless ``speed`` is given); all stopped afterwards."""
+    from bot.mock_api import MockServer
+
+    servers: list[Any] = []
+
+    def start(scenario: object, *, speed: float = 0.0) -> Any:
+        server = MockServer(scenario, speed=speed).start()  # type: ignore[arg-type]
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
+    from dataclasses import replace
+
+    from bot.config import Secret, Settings
+
+    base = Settings(
+        database_url=db_url,
+        x_api_base_url=mock_url,
+        x_bearer_token=Secret("test-bearer"),
+        x_api_key=Secret("test-key"),
+        x_api_secret=Secret("test-secret"),
+        x_access_token=Secret(f"{BOT_ID}-test-access"),
+        x_access_token_secret=Secret("test-access-secret"),
+        monthly_post_reads=10_000_000,
+    )
+    return replace(base, **overrides)
+
+
+def env_for(db_url: str, mock_url: str, **extra: str) -> dict[str, str]:
+    """The same configuration as ``settings_for``, as a subprocess environment."""
+    return clean_env(
+        POLLBOT_DATABASE_URL=db_url,
+        X_API_BASE_URL=mock_url,
+        X_BEARER_TOKEN="test-bearer",
+        X_API_KEY="test-key",
+        X_API_SECRET="test-secret",
+        X_ACCESS_TOKEN=f"{BOT_ID}-test-access",
+        X_ACCESS_TOKEN_SECRET="test-access-secret",
+        POLLBOT_MONTHLY_POST_READS="10000000",
+        **extra,
+    )
+
+
+def mock_stats(url: str) -> dict[str, Any]:
+    import requests
+
+    return dict(requests.get(f"{url}/_mock/stats", timeout=10).json())
+
+
+def mock_control(url: str, path: str, doc: dict[str, Any]) -> Any:
+    import requests
+
+    resp = requests.post(f"{url}/_mock/{path}", json=doc, timeout=10)
+    resp.raise_for_status()
+    return resp.json() if resp.content else None

@@ -42,6 +42,7 @@ class PlatformClock:
         self._probe = probe
         self._system = system
         self._lock = threading.Lock()
+        self._probe_lock = threading.Lock()
         self._base: datetime | None = None
         self._base_mono = 0.0
         self._probed = False
@@ -90,20 +91,27 @@ class PlatformClock:
             carried = self._carried()
             if carried is not None:
                 return carried
-            need_probe = self._probe is not None and not self._probed
-            self._probed = True
-        if need_probe:
-            assert self._probe is not None
-            try:
-                self._probe()
-            except Exception as exc:  # a probe failure only means "no reading yet"
-                log.debug("platform clock probe failed: %s", type(exc).__name__)
-        with self._lock:
-            carried = self._carried()
-            if carried is not None:
+        # One probe at a time: concurrent callers wait for its reading instead of falling
+        # back to the system clock while it is in flight.
+        with self._probe_lock:
+            with self._lock:
+                carried = self._carried()
+                if carried is not None:
+                    return carried
+                need_probe = self._probe is not None and not self._probed
+                self._probed = True
+            if need_probe:
+                assert self._probe is not None
+                try:
+                    self._probe()
+                except Exception as exc:  # a probe failure only means "no reading yet"
+                    log.debug("platform clock probe failed: %s", type(exc).__name__)
+            with self._lock:
+                carried = self._carried()
+                if carried is not None:
+                    return carried
+                log.warning("no date header from the platform yet: using the system clock for now")
+                self._set(self._system().astimezone(UTC))
+                carried = self._carried()
+                assert carried is not None
                 return carried
-            log.warning("no date header from the platform yet: using the system clock for now")
-            self._set(self._system().astimezone(UTC))
-            carried = self._carried()
-            assert carried is not None
-            return carried

@@ -1,0 +1,143 @@
+"""The plain data a summary is composed from, what composing gives back, and what a chart is
+drawn from. No storage, no platform: the summarize job fills these in from its queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Literal, Protocol
+
+SubjectKind = Literal["account", "poll"]
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentCounts:
+    """The replies of one window. ``scored`` are the English ones VADER read, split by label
+    (``positive + neutral + negative == scored``); ``unscored`` are stored but in another
+    language, so they are counted and never read as neutral."""
+
+    scored: int
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int = 0
+    compound_sum: float = 0.0
+
+    def __post_init__(self) -> None:
+        if min(self.scored, self.positive, self.neutral, self.negative, self.unscored) < 0:
+            raise ValueError("counts must not be negative")
+        if self.positive + self.neutral + self.negative != self.scored:
+            raise ValueError(
+                f"positive + neutral + negative ({self.positive}+{self.neutral}+"
+                f"{self.negative}) must equal scored ({self.scored})"
+            )
+
+    @property
+    def total(self) -> int:
+        return self.scored + self.unscored
+
+    @property
+    def mean(self) -> float | None:
+        """Mean compound score of the scored replies; None when there are none."""
+        return self.compound_sum / self.scored if self.scored else None
+
+    @classmethod
+    def empty(cls) -> SentimentCounts:
+        return cls(scored=0, positive=0, neutral=0, negative=0)
+
+
+@dataclass(frozen=True, slots=True)
+class PollCounts:
+    """One vote snapshot of a poll: option labels and votes in the poll's order."""
+
+    labels: tuple[str, ...]
+    votes: tuple[int, ...]
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.votes):
+            raise ValueError("a poll needs as many vote counts as labels")
+        if any(v < 0 for v in self.votes):
+            raise ValueError("votes must not be negative")
+
+    @property
+    def total(self) -> int:
+        return sum(self.votes)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryInput:
+    """Everything one summary says, for one subject and one window ``[start, end)``.
+
+    ``previous`` covers the window of the same length just before (None for the first one);
+    ``poll_previous`` is the poll's snapshot at the end of that window. ``final`` marks the
+    summary that reports a poll that has closed. ``tz`` is the zone times are said in.
+    """
+
+    subject_kind: SubjectKind
+    subject_name: str  # "@elonmusk", or the poll's text
+    window_start: datetime
+    window_end: datetime
+    current: SentimentCounts
+    previous: SentimentCounts | None = None
+    poll: PollCounts | None = None
+    poll_previous: PollCounts | None = None
+    final: bool = False
+    tz: tzinfo | str = "UTC"
+
+    def __post_init__(self) -> None:
+        if self.subject_kind not in ("account", "poll"):
+            raise ValueError(f"unknown subject kind {self.subject_kind!r}")
+        if self.window_start.tzinfo is None or self.window_end.tzinfo is None:
+            raise ValueError("window bounds must be timezone-aware")
+        if self.window_end <= self.window_start:
+            raise ValueError("a window must end after it starts")
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The texts of a thread, first post first; each fits one post."""
+
+    parts: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The parts joined, for previews and logs."""
+        return "\n".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """What a summary chart shows: sentiment shares per time bucket (0..1 each, one value per
+    time in ``times``) and, for a poll, each option's share of the votes per snapshot
+    (``poll_shares[i][j]``: snapshot ``poll_times[i]``, option ``poll_labels[j]``)."""
+
+    title: str
+    times: tuple[datetime, ...] = ()
+    positive: tuple[float, ...] = ()
+    neutral: tuple[float, ...] = ()
+    negative: tuple[float, ...] = ()
+    poll_labels: tuple[str, ...] = ()
+    poll_times: tuple[datetime, ...] = ()
+    poll_shares: tuple[tuple[float, ...], ...] = ()
+    tz: str = "UTC"  # the zone the time axis is labelled in
+
+    def __post_init__(self) -> None:
+        n = len(self.times)
+        if not len(self.positive) == len(self.neutral) == len(self.negative) == n:
+            raise ValueError("positive, neutral and negative need one value per time")
+        if len(self.poll_shares) != len(self.poll_times):
+            raise ValueError("poll_shares needs one row per poll time")
+        if any(len(row) != len(self.poll_labels) for row in self.poll_shares):
+            raise ValueError("each poll_shares row needs one share per label")
+
+    @property
+    def has_poll(self) -> bool:
+        return bool(self.poll_labels)
+
+
+class ChartRenderer(Protocol):
+    """Draws a chart for a summary; ``bot.charts.render_chart`` is the implementation."""
+
+    def __call__(self, series: ChartSeries) -> bytes: ...
