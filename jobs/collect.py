@@ -151,7 +151,7 @@ class CollectJob:
             ctx,
             cursor_name=f"poll:{poll.key}:conversation",
             fetch=lambda s, u: ctx.platform.search_recent(
-                f"conversation_id:{poll.key}", since_id=s, until_id=u
+                f"conversation_id:{poll.key} is:reply", since_id=s, until_id=u
             ),
             store=self._store_replies(ctx, poll),
         )

@@ -117,12 +117,17 @@ def write_scenario(path: Path, doc: dict[str, object]) -> Path:
 
 
 def generated_scenario(
-    *, count: int, seed: int = 7, hours: float = 24.0, rate_limits: dict[str, object] | None = None
+    *,
+    count: int,
+    seed: int = 7,
+    hours: float = 24.0,
+    rate_limits: dict[str, object] | None = None,
+    start: datetime = datetime(2022, 11, 19, 0, 0, tzinfo=UTC),
 ) -> dict[str, object]:
-    """An account with a poll, and ``count`` generated replies to it over ``hours``."""
+    """An account with a poll posted 30 minutes after ``start``, and ``count`` generated
+    replies to it over ``hours``."""
     from datetime import timedelta
 
-    start = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
     fmt = "%Y-%m-%dT%H:%M:%S.000Z"
     doc: dict[str, object] = {
         "name": "generated",
@@ -166,11 +171,13 @@ def generated_scenario(
 @pytest.fixture
 def mock_factory() -> Iterator[Callable[..., Any]]:
     """Start MockServers (clock frozen unless ``speed`` is given); all stopped afterwards."""
-    from bot.mock_api import MockServer
+    from bot.mock_api import MockServer, parse_scenario
 
     servers: list[Any] = []
 
     def start(scenario: object, *, speed: float = 0.0) -> Any:
+        if isinstance(scenario, dict):
+            scenario = parse_scenario(scenario, source="test")
         server = MockServer(scenario, speed=speed).start()  # type: ignore[arg-type]
         servers.append(server)
         return server
