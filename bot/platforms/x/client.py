@@ -38,6 +38,7 @@ TWEET_FIELDS = (
     "public_metrics",
     "referenced_tweets",
     "attachments",
+    "note_tweet",  # the full text of a long post; ``text`` holds only its first 280
 )
 POLL_EXPANSION = "attachments.poll_ids"
 POLL_FIELDS = ("duration_minutes", "end_datetime", "voting_status")

@@ -96,7 +96,7 @@ def parse_post(obj: JSON) -> Post | None:
     return Post(
         id=post_id,
         author_id=str(obj.get("author_id", "")),
-        text=str(obj.get("text", "")),
+        text=_full_text(obj),
         created_at=created,
         conversation_id=_str_or_none(obj.get("conversation_id")),
         lang=_str_or_none(obj.get("lang")),
@@ -105,6 +105,14 @@ def parse_post(obj: JSON) -> Post | None:
         poll_id=_first_poll_id(obj),
         metrics=_metrics(obj),
     )
+
+
+def _full_text(obj: JSON) -> str:
+    """A long post's ``text`` is cut at 280 with an ellipsis; ``note_tweet`` has it whole."""
+    note = obj.get("note_tweet")
+    if isinstance(note, dict) and isinstance(note.get("text"), str):
+        return str(note["text"])
+    return str(obj.get("text", ""))
 
 
 def parse_poll(obj: JSON, *, post_id: str) -> Poll:

@@ -1,0 +1,205 @@
+"""The X reads: users, a user's posts and mentions, recent search, post lookups."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.mock_api.errors import invalid, not_found, unsupported_auth
+from bot.mock_api.fields import tweet_shape, user_shape
+from bot.mock_api.handlers.base import (
+    Reply,
+    Request,
+    check_params,
+    id_param,
+    int_param,
+    json_reply,
+    parse_id,
+    time_param,
+)
+from bot.mock_api.query import Predicate, cut_page, make_token, plan_search, read_token
+from bot.mock_api.serialize import tweets_body, user_json
+from bot.mock_api.state import MockState
+from bot.mock_api.table import Bounds
+
+SEVEN_DAYS_MS = 7 * 86_400_000
+_FIELDS = (
+    "expansions",
+    "tweet.fields",
+    "poll.fields",
+    "user.fields",
+    "media.fields",
+    "place.fields",
+)
+_PAGED = ("since_id", "until_id", "max_results", "start_time", "end_time", *_FIELDS)
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+
+
+def user_by_username(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
+    user_shape(req.query)
+    name = req.params["username"]
+    if not _USERNAME.fullmatch(name):
+        raise invalid(
+            "username",
+            name,
+            f"The `username` query parameter value [{name}] does not match ^[A-Za-z0-9_]{{1,15}}$",
+        )
+    user = state.world.user_by_username(name)
+    if user is None:
+        return json_reply({"errors": [not_found("user", "username", name)]})
+    return json_reply({"data": user_json(user)})
+
+
+def user(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
+    user_shape(req.query)
+    user_id = parse_id(req.params["id"], "id")
+    found = state.world.user(user_id)
+    if found is None:
+        return json_reply({"errors": [not_found("user", "id", str(user_id))]})
+    return json_reply({"data": user_json(found)})
+
+
+def me(state: MockState, req: Request) -> Reply:
+    if req.auth.kind != "user":
+        raise unsupported_auth()
+    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
+    user_shape(req.query)
+    found = state.world.user(req.auth.user_id)
+    assert found is not None
+    return json_reply({"data": user_json(found)})
+
+
+def _page(
+    state: MockState,
+    req: Request,
+    keys: list[tuple[str, int]],
+    filters: list[Predicate],
+    *,
+    low: int,
+    default: int,
+    token_params: tuple[str, ...],
+    min_ms: int,
+) -> Reply:
+    query = req.query
+    shape = tweet_shape(query)
+    limit = int_param(query, "max_results", low, 100, default)
+    until = id_param(query, "until_id")
+    hi = until if until is not None else 1 << 63
+    for name in token_params:
+        if query.get(name):
+            hi = min(hi, read_token(query[name], name))
+    start, end = time_param(query, "start_time"), time_param(query, "end_time")
+    bounds = Bounds(
+        now_ms=req.now_ms,
+        lo=id_param(query, "since_id") or 0,
+        hi=hi,
+        min_ms=max(min_ms, start if start is not None else min_ms),
+        max_ms=end if end is not None else 1 << 62,
+    )
+    world = state.world
+    recs, more = cut_page(world, world.walk(keys, bounds), filters, limit)
+    if not recs:
+        return json_reply({"meta": {"result_count": 0}})
+    meta: dict[str, Any] = {
+        "newest_id": str(recs[0].id),
+        "oldest_id": str(recs[-1].id),
+        "result_count": len(recs),
+    }
+    if more:
+        meta["next_token"] = make_token(recs[-1].id)
+    body = tweets_body(state.serializer, recs, shape, req.now_ms, meta=meta)
+    return Reply(200, body, posts_read=len(recs))
+
+
+def _known_user(state: MockState, req: Request) -> int | Reply:
+    user_id = parse_id(req.params["id"], "id")
+    if state.world.user(user_id) is None:
+        return json_reply({"errors": [not_found("user", "id", str(user_id))]})
+    return user_id
+
+
+def user_tweets(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("exclude", "pagination_token", *_PAGED))
+    user_id = _known_user(state, req)
+    if isinstance(user_id, Reply):
+        return user_id
+    filters: list[Predicate] = []
+    for value in filter(None, req.query.get("exclude", "").split(",")):
+        if value not in ("replies", "retweets"):
+            raise invalid(
+                "exclude",
+                value,
+                f"The `exclude` query parameter value [{value}] is not one of [replies,retweets]",
+            )
+        if value == "replies":
+            filters.append(lambda r: r.parent == 0)
+    return _page(
+        state, req, [("author", user_id)], filters,
+        low=5, default=10, token_params=("pagination_token",), min_ms=-(1 << 62),
+    )  # fmt: skip
+
+
+def mentions(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("pagination_token", *_PAGED))
+    user_id = _known_user(state, req)
+    if isinstance(user_id, Reply):
+        return user_id
+    return _page(
+        state, req, [("mention", user_id)], [],
+        low=5, default=10, token_params=("pagination_token",), min_ms=-(1 << 62),
+    )  # fmt: skip
+
+
+def search_recent(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("query", "next_token", "pagination_token", "sort_order", *_PAGED))
+    if "query" not in req.query:
+        raise invalid("query", [], "The `query` query parameter can not be empty")
+    sort = req.query.get("sort_order", "recency")
+    if sort not in ("recency", "relevancy"):
+        raise invalid(
+            "sort_order",
+            sort,
+            f"The `sort_order` query parameter value [{sort}] is not one of [recency,relevancy]",
+        )
+    plan = plan_search(state.world, req.query["query"])
+    return _page(
+        state, req, plan.keys, plan.filters,
+        low=10, default=10, token_params=("next_token", "pagination_token"),
+        min_ms=req.now_ms - SEVEN_DAYS_MS,
+    )  # fmt: skip
+
+
+def tweets_lookup(state: MockState, req: Request) -> Reply:
+    check_params(req.query, ("ids", *_FIELDS))
+    raw = req.query.get("ids", "")
+    parts = [p for p in raw.split(",") if p]
+    if not parts:
+        raise invalid("ids", [], "The `ids` query parameter can not be empty")
+    if len(parts) > 100:
+        raise invalid(
+            "ids", raw, f"The `ids` query parameter value [{raw}] is not between 1 and 100"
+        )
+    shape = tweet_shape(req.query)
+    ids = [parse_id(p, "ids") for p in parts]
+    recs, errors = [], []
+    for post_id in dict.fromkeys(ids):
+        rec = state.world.visible(post_id, req.now_ms)
+        if rec is None:
+            errors.append(not_found("tweet", "ids", str(post_id), "ids"))
+        else:
+            recs.append(rec)
+    body = tweets_body(state.serializer, recs, shape, req.now_ms, errors=errors)
+    return Reply(200, body, posts_read=len(recs))
+
+
+def tweet(state: MockState, req: Request) -> Reply:
+    check_params(req.query, _FIELDS)
+    shape = tweet_shape(req.query)
+    post_id = parse_id(req.params["id"], "id")
+    rec = state.world.visible(post_id, req.now_ms)
+    if rec is None:
+        return json_reply({"errors": [not_found("tweet", "id", str(post_id))]})
+    body = tweets_body(state.serializer, [rec], shape, req.now_ms, single=True)
+    return Reply(200, body, posts_read=1)

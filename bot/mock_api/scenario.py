@@ -1,0 +1,88 @@
+"""A scenario: what the fake X world holds (users, posts, polls, synthetic replies, limits).
+
+Frozen dataclasses built by ``validate`` from a scenario file (``loader``). Anything wrong in a
+file raises ``ScenarioError`` with one line naming the file and the JSON path at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jobs.errors import UsageError
+
+ENDPOINTS = (
+    "user_by_username",
+    "user",
+    "me",
+    "user_tweets",
+    "mentions",
+    "search_recent",
+    "tweets_lookup",
+    "tweet",
+    "create_tweet",
+    "media_upload",
+)
+
+
+class ScenarioError(UsageError):
+    """A scenario that cannot be loaded; the message is one line: file, JSON path, problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserSpec:
+    id: str
+    username: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoteSnapshot:
+    at: datetime
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PollSpec:
+    id: str
+    duration_minutes: int
+    options: tuple[str, ...]
+    votes: tuple[VoteSnapshot, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PostSpec:
+    id: str
+    author_id: str
+    created_at: datetime
+    text: str
+    lang: str = "en"
+    in_reply_to: str | None = None
+    poll: PollSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateSpec:
+    replies_to: tuple[str, ...]
+    count: int
+    seed: int
+    start: datetime  # "from" in the file
+    end: datetime  # "to" in the file
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitSpec:
+    limit: int
+    window_s: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    source: str  # the reference it was loaded from, for messages
+    start: datetime
+    bot: UserSpec
+    users: tuple[UserSpec, ...]
+    posts: tuple[PostSpec, ...]
+    generate: tuple[GenerateSpec, ...] = ()
+    rate_limits: dict[str, RateLimitSpec] = field(default_factory=dict)

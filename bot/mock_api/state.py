@@ -1,0 +1,50 @@
+"""Everything one mock server holds: the world, its serialiser, rate limits, faults, stats."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.mock_api.faults import Faults
+from bot.mock_api.ratelimit import RateLimiter
+from bot.mock_api.scenario import ENDPOINTS, Scenario
+from bot.mock_api.serialize import Serializer
+from bot.mock_api.world import World
+
+
+@dataclass(slots=True)
+class Stats:
+    requests: Counter[str] = field(default_factory=Counter)
+    rate_limited: int = 0
+    posts_read: int = 0
+    handler_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": {name: self.requests[name] for name in ENDPOINTS if self.requests[name]},
+            "rate_limited": self.rate_limited,
+            "posts_read": self.posts_read,
+            # CPU seconds the handlers spent answering, per endpoint (the mock's own cost)
+            "handler_seconds": {k: round(v, 6) for k, v in self.handler_seconds.items()},
+        }
+
+
+class MockState:
+    def __init__(self, scenario: Scenario, *, speed: float = 1.0) -> None:
+        self.scenario = scenario
+        self.world = World(scenario, speed=speed)
+        self.lock = self.world.lock
+        self.serializer = Serializer(self.world)
+        self.limiter = RateLimiter(scenario.rate_limits)
+        self.faults = Faults()
+        self.stats = Stats()
+
+    def reset(self) -> None:
+        """Back to the scenario's initial state: posts, stats, faults, limits, clock."""
+        with self.lock:
+            self.world.reset()
+            self.serializer.clear()
+            self.limiter.reset()
+            self.faults.clear()
+            self.stats = Stats()
