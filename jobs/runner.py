@@ -84,6 +84,18 @@ class _Renewer(threading.Thread):
                 return
 
 
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user
+    return True
+
+
 def run_job(
     job: Job,
     ctx: JobContext,
@@ -105,6 +117,19 @@ def run_job(
             now=now,
             ttl=ttl,
         )
+        if busy is not None and busy.host == holder.host and not _pid_alive(busy.pid):
+            # Its holder died on this very machine: no need to wait out the lease.
+            log.warning("%s: the lease holder %s is dead; taking over", job.name, busy.holder)
+            busy = acquire_lease(
+                session,
+                job=job.name,
+                holder=holder.name,
+                host=holder.host,
+                pid=holder.pid,
+                now=now,
+                ttl=ttl,
+                steal_from=busy.holder,
+            )
         if busy is not None:
             raise LeaseHeld(job.name, busy.describe())
         abandoned = fail_abandoned_runs(session, job=job.name, holder_alive={holder.name}, now=now)

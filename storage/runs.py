@@ -47,15 +47,18 @@ def acquire_lease(
     pid: int,
     now: datetime,
     ttl: timedelta,
+    steal_from: str | None = None,
 ) -> LeaseInfo | None:
-    """Take the job's lease if free or expired. Returns None when taken, else who holds it.
+    """Take the job's lease if free, expired, or held by ``steal_from`` (a holder known to
+    be dead). Returns None when taken, else who holds it.
 
     The row is locked for the check (``FOR UPDATE`` on PostgreSQL; SQLite writers are already
     serialised by ``BEGIN IMMEDIATE``), so two takers can never both win."""
     session.execute(insert_for(session, JobLease).values(job=job).on_conflict_do_nothing())
     row = session.scalars(select(JobLease).where(JobLease.job == job).with_for_update()).one()
     current = _info(row)
-    if current is not None and current.holder != holder and current.expires_at > now:
+    live = current is not None and current.expires_at > now
+    if current is not None and live and current.holder not in (holder, steal_from):
         return current
     row.holder, row.host, row.pid = holder, host, pid
     row.acquired_at, row.expires_at = now, now + ttl
