@@ -58,30 +58,39 @@ class CommandsJob:
             store=store,
         )
         with ctx.db.read() as session:
-            pending = list(
-                session.scalars(
+            pending = [
+                (m.post_id, m.author_id, m.text)
+                for m in session.scalars(
                     select(Mention).where(Mention.state == "pending").order_by(Mention.post_id)
                 )
-            )
+            ]
         if not pending:
             return JobResult(0)
         operators = operator_ids(ctx)
         handled = 0
-        for mention in pending:
+        for post_id, author_id, text in pending:
             if ctx.stop.is_set():
                 break
-            handled += self._handle(ctx, mention, me.username, operators)
+            handled += self._handle(ctx, post_id, str(author_id), text, me.username, operators)
         return JobResult(handled)
 
-    def _handle(self, ctx: JobContext, mention: Mention, bot: str, operators: set[str]) -> int:
-        call = parse_mention(mention.text, bot_username=bot)
+    def _handle(
+        self,
+        ctx: JobContext,
+        post_id: int,
+        author_id: str,
+        text: str,
+        bot: str,
+        operators: set[str],
+    ) -> int:
+        call = parse_mention(text, bot_username=bot)
         cmd = COMMANDS.get(call.name) if call else None
-        is_operator = allowed(str(mention.author_id), operators_only=True, operators=operators)
+        is_operator = allowed(author_id, operators_only=True, operators=operators)
         if call is None or not is_operator:
             # Not addressed to the bot, or not an operator: nothing runs, nothing is said.
-            self._finish(ctx, mention.post_id, state="ignored", command=call.name if call else None)
+            self._finish(ctx, post_id, state="ignored", command=call.name if call else None)
             if call is not None:
-                log.info("ignored a command from non-operator %s", mention.author_id)
+                log.info("ignored a command from non-operator %s", author_id)
             return 0
         if cmd is None:
             reply = f"Unknown command. {help_text()}"
@@ -93,16 +102,16 @@ class CommandsJob:
             except PollbotError as exc:
                 reply = f"{cmd.name} failed: {exc}"
         text = compose_reply(reply, limit=ctx.platform.max_post_length)
-        reply_id = self._reply(ctx, mention.post_id, text)
+        reply_id = self._reply(ctx, post_id, text)
         self._finish(
             ctx,
-            mention.post_id,
+            post_id,
             state="replied" if reply_id else "failed",
             command=call.name or "",
             reply_text=text,
             reply_id=reply_id,
         )
-        log.info("answered %r from %s", call.name, mention.author_id)
+        log.info("answered %r from %s", call.name, author_id)
         return 1
 
     def _reply(self, ctx: JobContext, mention_id: int, text: str) -> int | None:
