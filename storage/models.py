@@ -57,6 +57,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class SafeText(TypeDecorator[str]):
+    """Text that any database keeps: PostgreSQL refuses NUL characters, so they become U+FFFD."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return value.replace("\x00", "\ufffd") if value else value
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -71,7 +81,7 @@ class Subject(Base):
     kind: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64))
     platform_id: Mapped[int | None] = mapped_column(BigInteger)  # user id / post id once known
-    display: Mapped[str | None] = mapped_column(Text)  # @username, or the poll's text
+    display: Mapped[str | None] = mapped_column(SafeText)  # @username, or the poll's text
     source: Mapped[str] = mapped_column(String(16), default="cli")  # cli, env, auto, mention
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="SET NULL"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -96,7 +106,7 @@ class Post(Base):
     replied_to_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lang: Mapped[str | None] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SafeText)
     poll_id: Mapped[int | None] = mapped_column(BigInteger)
     metrics: Mapped[dict[str, int] | None] = mapped_column(JSON)
     compound: Mapped[float | None] = mapped_column(Float)
@@ -166,7 +176,7 @@ class Summary(Base):
     state: Mapped[str] = mapped_column(String(8))  # pending, posted, dry_run, failed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(SafeText)
     chart_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
@@ -177,7 +187,7 @@ class SummaryPart(Base):
         ForeignKey("summaries.id", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SafeText)
     post_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
@@ -194,7 +204,7 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(8))  # running, ok, failed, skipped
     items: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(SafeText)
 
 
 class JobLease(Base):
@@ -237,14 +247,14 @@ class Mention(Base):
 
     post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     author_id: Mapped[int] = mapped_column(BigInteger)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     command: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(12))  # ignored, pending, replied, failed
-    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_text: Mapped[str | None] = mapped_column(SafeText)
     reply_id: Mapped[int | None] = mapped_column(BigInteger)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(SafeText)
 
 
 class Event(Base):
@@ -257,7 +267,7 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(32))
     job: Mapped[str | None] = mapped_column(String(32))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(SafeText)
 
 
 class Operator(Base):

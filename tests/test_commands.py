@@ -101,7 +101,7 @@ def test_unknown_command_gets_help_and_junk_is_handled(
     run(app)
     assert replies_to(mock, unknown)[0]["text"].startswith("Unknown command. Commands: help;")
     answer = replies_to(mock, junk)[0]["text"]
-    assert "not a post id or URL" in answer and weighted_length(answer) <= 280
+    assert "track poll <url>" in answer and weighted_length(answer) <= 280
 
 
 def test_non_operators_and_lookalikes_get_nothing(setup: tuple[Any, Callable[..., App]]) -> None:
