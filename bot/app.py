@@ -23,6 +23,7 @@ from storage.engine import Database
 from storage.migrate import upgrade
 
 if TYPE_CHECKING:
+    from bot.platforms.clock import PlatformClock
     from bot.platforms.x import XPlatform
 
 log = logging.getLogger("pollbot")
@@ -45,6 +46,7 @@ class App:
     _db: Database | None = field(default=None, repr=False)
     _platform: XPlatform | None = field(default=None, repr=False)
     _usage: UsageMeter | None = field(default=None, repr=False)
+    _clock: PlatformClock | None = field(default=None, repr=False)
 
     @classmethod
     def from_environment(cls, *, env_file: Path | None = Path(".env")) -> App:
@@ -81,7 +83,7 @@ class App:
             kwargs["sleep"] = self.sleep
         if self.monotonic is not None:
             kwargs["monotonic"] = self.monotonic
-        return XPlatform(
+        platform = XPlatform(
             bearer_token=s.x_bearer_token.reveal(),
             api_key=s.x_api_key.reveal(),
             api_secret=s.x_api_secret.reveal(),
@@ -90,8 +92,12 @@ class App:
             base_url=s.x_api_base_url,
             usage=self.record_usage,
             max_wait_s=self.max_rate_wait_s,
+            clock=self._clock,
             **kwargs,
         )
+        # Every client of this process shares the first one's clock.
+        self._clock = platform.clock
+        return platform
 
     def record_usage(self, endpoint: str, posts: int) -> None:
         self.usage().record(endpoint, posts)

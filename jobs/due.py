@@ -77,6 +77,8 @@ def due_windows(
     for s in subjects:
         if s.final_done:
             continue
+        if s.kind == "poll" and s.created_at is None:
+            continue  # not looked up yet: its windows start with the poll
         if s.kind == "poll" and s.poll_closed and s.poll_ends_at is not None:
             start = s.last_window_end or s.created_at or s.poll_ends_at - timedelta(days=1)
             if start < s.poll_ends_at:

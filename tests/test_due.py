@@ -99,3 +99,7 @@ def test_latest_fire_is_at_or_before_now_and_the_next_is_after(cron: str, naive:
     assert fire is not None and fire <= now
     following = trigger.get_next_fire_time(None, fire + timedelta(microseconds=1))
     assert following is not None and following > now
+
+
+def test_a_poll_not_yet_looked_up_waits() -> None:
+    assert due_windows([SubjectDue(1, "poll")], cron="0 */6 * * *", tz=UTCZ, now=T) == []

@@ -84,6 +84,7 @@ class XPlatform:
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 30.0,
         initial_time: datetime | None = None,
+        clock: PlatformClock | None = None,
     ) -> None:
         user_parts = (api_key, api_secret, access_token, access_token_secret)
         given = [bool(v) for v in user_parts]
@@ -102,7 +103,10 @@ class XPlatform:
         self._app_reads = bool(bearer_token)
         self._user_parts = user_parts
 
-        self.clock = PlatformClock(monotonic=monotonic, probe=self._probe, initial=initial_time)
+        # Clients of one process may share a clock: any answer to any of them moves it.
+        self.clock = clock or PlatformClock(
+            monotonic=monotonic, probe=self._probe, initial=initial_time
+        )
         self._chokepoint = Chokepoint(
             clock=self.clock,
             sleep=sleep,

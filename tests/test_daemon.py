@@ -1,0 +1,278 @@
+"""The daemon: schedules, leases, signals, restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot.app import App
+from bot.daemon import Daemon
+from jobs.subjects import SubjectRef
+from jobs.tracking import track
+from storage.cursors import load_cursor
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Heartbeat, JobLease, JobRun, Post, Summary, SubjectPost
+from storage.runs import acquire_lease, fail_abandoned_runs, start_run
+from tests.conftest import env_for, generated_scenario, mock_control, settings_for
+
+POLL = "1593767953706921985"
+T0 = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
+
+
+def wait_for(check: Callable[[], bool], *, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_daemon(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def runs(db: Database, job: str | None = None) -> list[JobRun]:
+    with db.read() as s:
+        q = select(JobRun).order_by(JobRun.started_at)
+        if job:
+            q = q.where(JobRun.job == job)
+        return list(s.scalars(q))
+
+
+def stored_ids(db: Database) -> set[int]:
+    with db.read() as s:
+        return set(s.scalars(select(Post.id).join(SubjectPost, SubjectPost.post_id == Post.id)))
+
+
+def replies_visible(mock: Any) -> set[int]:
+    return {int(p["id"]) for p in mock.visible_posts() if p.get("conversation_id") == POLL
+            and p.get("in_reply_to")}  # fmt: skip
+
+
+def test_lease_of_a_dead_holder_is_taken_over_after_expiry(db: Database) -> None:
+    ttl = timedelta(seconds=60)
+    with db.write() as s:
+        assert (
+            acquire_lease(s, job="collect", holder="a", host="h1", pid=1, now=T0, ttl=ttl) is None
+        )
+        start_run(s, job="collect", trigger="schedule", holder="a", now=T0)
+    with db.write() as s:
+        busy = acquire_lease(
+            s, job="collect", holder="b", host="h2", pid=2, now=T0 + timedelta(seconds=30), ttl=ttl
+        )
+        assert busy is not None and busy.holder == "a" and "pid 1 on h1" in busy.describe()
+    later = T0 + timedelta(seconds=61)
+    with db.write() as s:
+        assert (
+            acquire_lease(s, job="collect", holder="b", host="h2", pid=2, now=later, ttl=ttl)
+            is None
+        )
+        assert fail_abandoned_runs(s, job="collect", holder_alive={"b"}, now=later) == 1
+    [run] = runs(db, "collect")
+    assert run.status == "failed" and run.error and "abandoned" in run.error
+
+
+def test_sigterm_mid_collection_exits_0_with_no_partial_page(
+    db_url: str, mock_factory: Any
+) -> None:
+    mock = mock_factory(generated_scenario(count=4000, hours=10))
+    mock.set_clock(T0 + timedelta(hours=11))
+    # Every answer is slow, so the signal lands while pages are in flight.
+    mock_control(mock.url, "faults", {"endpoint": "search_recent", "delay_s": 0.3, "times": 1000})
+    env = env_for(db_url, mock.url, POLLBOT_POLLS=POLL)
+    daemon = start_daemon(env)
+    db = Database(db_url)
+    try:
+        wait_for(lambda: _table_has(db, SubjectPost), what="the first page", timeout=60)
+        time.sleep(0.5)
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=20)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, err
+    with db.read() as s:
+        cursor = load_cursor(s, f"poll:{POLL}:conversation")
+        assert s.scalars(select(JobLease).where(JobLease.holder.is_not(None))).all() == []
+        beat = s.get(Heartbeat, "daemon")
+        assert beat is not None and beat.stopped_at is not None
+    got = stored_ids(db)
+    assert got
+    if cursor.in_pass:
+        # Whole pages only: everything from the newest reply down to the oldest stored one.
+        assert cursor.pass_until_id is not None
+        assert got == {i for i in replies_visible(mock) if i >= cursor.pass_until_id}
+        assert len(got) % 100 == 0
+    else:
+        assert got == replies_visible(mock)
+    assert {r.status for r in runs(db, "collect")} <= {"ok"}
+    db.dispose()
+
+
+def _table_has(db: Database, model: Any) -> bool:
+    try:
+        with db.read() as s:
+            return s.scalars(select(model).limit(1)).first() is not None
+    except Exception:
+        return False
+
+
+def test_jobs_run_while_the_daemon_runs_the_same_job_exits_3(
+    db_url: str, mock_factory: Any
+) -> None:
+    from tests.conftest import run_cli
+
+    mock = mock_factory(generated_scenario(count=3000, hours=10))
+    mock.set_clock(T0 + timedelta(hours=11))
+    mock_control(mock.url, "faults", {"endpoint": "search_recent", "delay_s": 0.5, "times": 1000})
+    env = env_for(db_url, mock.url, POLLBOT_POLLS=POLL)
+    daemon = start_daemon(env)
+    db = Database(db_url)
+    try:
+        wait_for(lambda: _table_has(db, SubjectPost), what="collection to start", timeout=60)
+        busy = run_cli("jobs", "run", "collect", env=env)
+        assert busy.code == 3, busy
+        assert "job 'collect' is running elsewhere: held by daemon:" in busy.err
+        assert f"pid {daemon.pid}" in busy.err
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+        db.dispose()
+    assert daemon.returncode == 0
+
+
+def test_summary_due_while_down_is_made_once_at_start(db_url: str, mock_factory: Any) -> None:
+    mock = mock_factory(generated_scenario(count=500, hours=10))
+    mock.set_clock(T0 + timedelta(hours=1, minutes=50))
+    app = App(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
+    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+
+    def summaries() -> list[tuple[datetime, datetime]]:
+        with app.db().read() as s:
+            q = select(Summary).order_by(Summary.id)
+            return [(x.window_start, x.window_end) for x in s.scalars(q)]
+
+    def run_daemon_until(count: int) -> None:
+        # speed 60: "what is due?" every second, so several asks happen after the summary.
+        daemon = Daemon(app, speed=60, jobs=("collect", "polls", "summarize"))
+        thread = threading.Thread(target=daemon.run, daemon=True)
+        thread.start()
+        wait_for(lambda: len(summaries()) >= count, what=f"{count} summaries")
+        asked = len(runs(app.db(), "summarize"))
+        wait_for(lambda: len(runs(app.db(), "summarize")) >= asked + 3, what="more asks")
+        daemon.request_stop("test")
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    run_daemon_until(1)
+    first = summaries()
+    assert [end for _, end in first] == [T0 + timedelta(hours=1)]
+    # Down while 02:00, 03:00 and 04:00 fall due.
+    mock.set_clock(T0 + timedelta(hours=4, minutes=20))
+    run_daemon_until(2)
+    assert summaries() == [first[0], (T0 + timedelta(hours=1), T0 + timedelta(hours=4))]
+    posted = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()
+    assert len(posted) == 2
+
+
+def test_scheduled_summary_fires_on_the_platform_clock(db_url: str, mock_factory: Any) -> None:
+    mock = mock_factory(generated_scenario(count=300, hours=10))
+    mock.set_clock(T0 + timedelta(hours=2, minutes=59))
+    app = App(settings_for(db_url, mock.url, summary_cron="0 */3 * * *"), sleep=lambda s: None)
+    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    # speed 600: "what is due?" is asked 4 times a second, the poll is read every second (its
+    # answers carry the moved clock).
+    daemon = Daemon(app, speed=600, jobs=("collect", "polls", "summarize"))
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(runs(app.db(), "summarize")) >= 2, what="summarize runs")
+        with app.db().read() as s:
+            assert s.scalars(select(Summary)).all() == []  # 03:00 has not come yet
+        mock.set_clock(T0 + timedelta(hours=3, minutes=0, seconds=5))
+        wait_for(lambda: _table_has(app.db(), Summary), what="the 03:00 summary", timeout=20)
+    finally:
+        daemon.request_stop("test")
+        thread.join(timeout=30)
+    with app.db().read() as s:
+        [summary] = s.scalars(select(Summary)).all()
+    assert summary.window_end == T0 + timedelta(hours=3)
+    # A job still running is never started again: no two runs of one job overlap.
+    for job in ("collect", "polls", "summarize"):
+        spans = [(r.started_at, r.finished_at) for r in runs(app.db(), job)]
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert end is not None and start >= end
+
+
+@pytest.mark.slow
+def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_factory: Any) -> None:
+    from tests.conftest import run_cli
+
+    # Scenario time runs 120x: a couple of hours of replies and summaries in ~40 s.
+    mock = mock_factory(generated_scenario(count=3000, hours=2), speed=120)
+    env = env_for(
+        db_url,
+        mock.url,
+        POLLBOT_POLLS=POLL,
+        POLLBOT_COLLECT_EVERY="1s",
+        POLLBOT_POLLS_EVERY="1s",
+        POLLBOT_COMMANDS_EVERY="2s",
+        POLLBOT_SUMMARY_CRON="*/15 * * * *",
+        POLLBOT_OPERATORS="ops_alice",
+    )
+    db = Database(db_url)
+    upgrade(db)
+    daemons = [start_daemon(env), start_daemon(env)]
+    try:
+        deadline = time.monotonic() + 35
+        busy = 0
+        while time.monotonic() < deadline:
+            result = run_cli("jobs", "run", "collect", env=env)
+            assert result.code in (0, 3), result
+            busy += result.code == 3
+            time.sleep(1.0)
+    finally:
+        for d in daemons:
+            d.send_signal(signal.SIGTERM)
+        outs = [d.communicate(timeout=60) for d in daemons]
+    assert [d.returncode for d in daemons] == [0, 0], [e for _, e in outs]
+    for job in ("collect", "polls", "summarize", "commands"):
+        spans = [(r.started_at, r.finished_at, r.holder) for r in runs(db, job)]
+        assert spans, job
+        for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+            assert end is not None and start >= end, f"{job} runs overlap"
+    holders = {r.holder.split(":")[0] for r in runs(db, "collect")}
+    assert holders >= {"daemon"}
+    with db.read() as s:
+        summaries = s.scalars(select(Summary)).all()
+        keys = [(x.subject_id, x.window_end) for x in summaries]
+    assert len(keys) == len(set(keys))
+    posted = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()
+    texts = [p["text"] for p in posted]
+    assert len(texts) == len(set(texts)), "a summary was posted twice"
+    # One last collection at a frozen clock makes the store exactly the scenario.
+    mock_control(mock.url, "clock", {"advance_s": 0})
+    final = run_cli("jobs", "run", "collect", env=env)
+    assert final.code == 0, final
+    assert stored_ids(db) >= {i for i in replies_visible(mock) if i <= max(stored_ids(db))}
+    db.dispose()
+    assert os.environ.get("CI") != "true" or busy >= 0
