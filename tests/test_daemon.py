@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -23,7 +24,7 @@ from jobs.tracking import track
 from storage.cursors import load_cursor
 from storage.engine import Database
 from storage.migrate import upgrade
-from storage.models import Heartbeat, JobLease, JobRun, Post, Summary, SubjectPost
+from storage.models import Heartbeat, JobLease, JobRun, Post, SubjectPost, Summary
 from storage.runs import acquire_lease, fail_abandoned_runs, start_run
 from tests.conftest import env_for, generated_scenario, mock_control, settings_for
 
@@ -105,7 +106,7 @@ def test_sigterm_mid_collection_exits_0_with_no_partial_page(
         wait_for(lambda: _table_has(db, SubjectPost), what="the first page", timeout=60)
         time.sleep(0.5)
         daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=20)
+        _out, err = daemon.communicate(timeout=20)
     finally:
         if daemon.poll() is None:
             daemon.kill()
@@ -219,7 +220,7 @@ def test_scheduled_summary_fires_on_the_platform_clock(db_url: str, mock_factory
     # A job still running is never started again: no two runs of one job overlap.
     for job in ("collect", "polls", "summarize"):
         spans = [(r.started_at, r.finished_at) for r in runs(app.db(), job)]
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert end is not None and start >= end
 
 
@@ -258,7 +259,7 @@ def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_fact
     for job in ("collect", "polls", "summarize", "commands"):
         spans = [(r.started_at, r.finished_at, r.holder) for r in runs(db, job)]
         assert spans, job
-        for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+        for (_, end, _), (start, _, _) in itertools.pairwise(spans):
             assert end is not None and start >= end, f"{job} runs overlap"
     holders = {r.holder.split(":")[0] for r in runs(db, "collect")}
     assert holders >= {"daemon"}
