@@ -43,10 +43,12 @@ class App:
     monotonic: Callable[[], float] | None = None
     max_rate_wait_s: float = 60.0  # longest rate-limit wait a job sits out before stopping
     usage_hooks: list[Callable[[str, int], None]] = field(default_factory=list)
+    rate_limit_hooks: list[Callable[[str], None]] = field(default_factory=list)
     _db: Database | None = field(default=None, repr=False)
     _platform: XPlatform | None = field(default=None, repr=False)
     _usage: UsageMeter | None = field(default=None, repr=False)
     _clock: PlatformClock | None = field(default=None, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
     def from_environment(cls, *, env_file: Path | None = Path(".env")) -> App:
@@ -58,23 +60,29 @@ class App:
 
     def db(self, *, migrate: bool = True) -> Database:
         """The database, migrated to the newest schema on first use."""
-        if self._db is None:
-            db = Database(self.settings.database_url)
-            db.check()
-            if migrate:
-                before, after = upgrade(db)
-                if before != after:
-                    log.info("database schema upgraded from %s to %s", before or "empty", after)
-            self._db = db
-        return self._db
+        with self._lock:  # jobs on several threads may ask first at once
+            if self._db is None:
+                db = Database(self.settings.database_url)
+                db.check()
+                if migrate:
+                    before, after = upgrade(db)
+                    if before != after:
+                        log.info("database schema upgraded from %s to %s", before or "empty", after)
+                self._db = db
+            return self._db
 
     def platform(self) -> XPlatform:
         """The platform client of this process's commands (the daemon makes one per job)."""
-        if self._platform is None:
-            self._platform = self.new_platform()
-        return self._platform
+        with self._lock:
+            if self._platform is None:
+                self._platform = self.new_platform()
+            return self._platform
 
     def new_platform(self) -> XPlatform:
+        with self._lock:  # the first client's clock is shared by the next ones
+            return self._new_platform()
+
+    def _new_platform(self) -> XPlatform:
         from bot.platforms.x import XPlatform  # tweepy: loaded only by commands that call out
 
         s = self.settings
@@ -93,11 +101,16 @@ class App:
             usage=self.record_usage,
             max_wait_s=self.max_rate_wait_s,
             clock=self._clock,
+            on_rate_limited=self.record_rate_limited,
             **kwargs,
         )
         # Every client of this process shares the first one's clock.
         self._clock = platform.clock
         return platform
+
+    def record_rate_limited(self, endpoint: str) -> None:
+        for hook in self.rate_limit_hooks:
+            hook(endpoint)
 
     def record_usage(self, endpoint: str, posts: int) -> None:
         self.usage().record(endpoint, posts)
@@ -105,9 +118,10 @@ class App:
             hook(endpoint, posts)
 
     def usage(self) -> UsageMeter:
-        if self._usage is None:
-            self._usage = UsageMeter(self.db(), now=lambda: self.platform().now())
-        return self._usage
+        with self._lock:
+            if self._usage is None:
+                self._usage = UsageMeter(self.db(), now=lambda: self.platform().now())
+            return self._usage
 
     def options(self) -> JobOptions:
         s = self.settings

@@ -88,6 +88,10 @@ class Daemon:
                 self._inflight -= 1
                 self._idle.notify_all()
         self.metrics.observe_run(outcome)
+        try:
+            self.metrics.posts_read_month.set(self.app.usage().posts_read_this_month())
+        except Exception:
+            log.debug("could not read this month's usage", exc_info=True)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
@@ -130,6 +134,7 @@ class Daemon:
             db, accounts=app.settings.accounts, polls=app.settings.polls, now=app.wall()
         )
         app.usage_hooks.append(self.metrics.observe_request)
+        app.rate_limit_hooks.append(self.metrics.observe_rate_limited)
         if app.settings.metrics_port:
             serve_metrics(self.metrics, port=app.settings.metrics_port, health=self.health)
             log.info("metrics on http://127.0.0.1:%d/metrics", app.settings.metrics_port)

@@ -52,6 +52,12 @@ class Metrics:
             "Posts read from the platform API",
             registry=self.registry,
         )
+        self.rate_limited = Counter(
+            "pollbot_api_rate_limited_total",
+            "429 answers from the platform API",
+            ["endpoint"],
+            registry=self.registry,
+        )
         self.posts_read_month = Gauge(
             "pollbot_posts_read_month",
             "Posts read this month (all processes)",
@@ -66,6 +72,9 @@ class Metrics:
     def observe_request(self, endpoint: str, posts: int) -> None:
         self.api_requests.labels(endpoint).inc()
         self.posts_read.inc(posts)
+
+    def observe_rate_limited(self, endpoint: str) -> None:
+        self.rate_limited.labels(endpoint).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -277,3 +277,36 @@ def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_fact
     assert stored_ids(db) >= {i for i in replies_visible(mock) if i <= max(stored_ids(db))}
     db.dispose()
     assert os.environ.get("CI") != "true" or busy >= 0
+
+
+def test_metrics_and_health_endpoints(db_url: str, mock_factory: Any) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    mock = mock_factory(generated_scenario(count=300, hours=3))
+    mock.set_clock(T0 + timedelta(hours=4))
+    mock_control(
+        mock.url,
+        "faults",
+        {"endpoint": "search_recent", "status": 429, "reset_header": False, "times": 1},
+    )
+    app = App(
+        settings_for(db_url, mock.url, metrics_port=port, polls=(POLL,)), sleep=lambda s: None
+    )
+    daemon = Daemon(app, jobs=("collect",))
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: any(r.status == "ok" for r in runs(app.db(), "collect")), what="collect")
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json()["ok"] is True
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        daemon.request_stop("test")
+        thread.join(timeout=30)
+    assert 'pollbot_job_runs_total{job="collect",status="ok"} 1.0' in text
+    assert 'pollbot_api_rate_limited_total{endpoint="search_recent"} 1.0' in text
+    assert 'pollbot_api_requests_total{endpoint="search_recent"}' in text
+    assert "pollbot_posts_read_month 30" in text  # 300 replies + the poll's own post

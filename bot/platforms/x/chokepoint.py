@@ -71,11 +71,13 @@ class Chokepoint:
         max_wait_s: float,
         retries: int,
         backoff: Backoff,
+        on_limited: Callable[[str], None] | None = None,
     ) -> None:
         self.clock = clock
         self.limits = RateLimits()
         self._sleep = sleep
         self._usage = usage
+        self._on_limited = on_limited
         self._max_wait_s = max_wait_s
         self._retries = retries
         self._backoff = backoff
@@ -107,6 +109,8 @@ class Chokepoint:
                 return outcome
             if isinstance(outcome, _Limited):
                 limited += 1
+                if self._on_limited is not None:
+                    self._on_limited(endpoint)
                 wait = self._rate_limit_wait(endpoint, outcome.reset_epoch, limited)
                 log.warning("X %s rate-limited (429): waiting %.1fs", endpoint, wait)
                 self._sleep(wait)

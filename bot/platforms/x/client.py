@@ -85,6 +85,7 @@ class XPlatform:
         read_timeout_s: float = 30.0,
         initial_time: datetime | None = None,
         clock: PlatformClock | None = None,
+        on_rate_limited: Callable[[str], None] | None = None,
     ) -> None:
         user_parts = (api_key, api_secret, access_token, access_token_secret)
         given = [bool(v) for v in user_parts]
@@ -114,6 +115,7 @@ class XPlatform:
             max_wait_s=max_wait_s,
             retries=retries,
             backoff=Backoff(base_s=backoff_base_s, cap_s=backoff_cap_s, random=random),
+            on_limited=on_rate_limited,
         )
         self._transport = XTransport(base_url=base_url, timeout=(connect_timeout_s, read_timeout_s))
         self._base_url = base_url
