@@ -60,6 +60,22 @@ def run_stream(
     with ctx.db.read() as session:
         state = load_cursor(session, cursor_name)
     result = StreamResult()
+    resumed = state.in_pass
+    _run_pass(ctx, state, fetch=fetch, store=store, result=result)
+    if resumed and result.complete and not ctx.stop.is_set():
+        # That finished a pass interrupted earlier; what arrived since it began is newer than
+        # its newest id, one more pass away.
+        result.complete = False
+        with ctx.db.read() as session:
+            state = load_cursor(session, cursor_name)
+        _run_pass(ctx, state, fetch=fetch, store=store, result=result)
+    return result
+
+
+def _run_pass(
+    ctx: JobContext, state: CursorState, *, fetch: Fetch, store: StorePage, result: StreamResult
+) -> None:
+    cursor_name = state.name
     check_budget(ctx)
     pages = fetch(_s(state.since_id), _s(state.pass_until_id))
     while True:
@@ -69,7 +85,7 @@ def run_stream(
             state = _complete(state)
             _save_only(ctx, state)
             result.complete = True
-            return result
+            return
         ids = [int(p.id) for p in page.posts]
         last = page.next_token is None
         if ids:
@@ -88,14 +104,14 @@ def run_stream(
         ctx.progress.update(pages=1, seen=len(ids), new=new)
         if last:
             result.complete = True
-            return result
+            return
         if ctx.stop.is_set():
             log.info(
                 "stopping %s mid-pass on request; it resumes below id %s",
                 cursor_name,
                 state.pass_until_id,
             )
-            return result
+            return
         check_budget(ctx)
 
 
