@@ -24,6 +24,7 @@ from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
+    from jobs.summary.model import ChartSeries
     from bot.platforms.x import XPlatform
 
 log = logging.getLogger("pollbot")
@@ -32,6 +33,13 @@ log = logging.getLogger("pollbot")
 def system_now() -> datetime:
     """Wall-clock time for operational records (leases, runs, heartbeats), never for data."""
     return datetime.now(UTC)
+
+
+def _render_chart(series: ChartSeries) -> bytes:
+    # matplotlib (60 MB, a second of start-up) is loaded only when a chart is drawn.
+    from bot.charts import render_chart
+
+    return render_chart(series)
 
 
 @dataclass
@@ -142,8 +150,6 @@ class App:
         stop: threading.Event | None = None,
         platform: XPlatform | None = None,
     ) -> JobContext:
-        from bot.charts import render_chart  # matplotlib: loaded only by commands that draw
-
         db = self.db()
         platform = platform or self.platform()
         track_configured(
@@ -160,7 +166,7 @@ class App:
             stop=stop or threading.Event(),
             subject=subject,
             trigger=trigger,
-            chart=render_chart,
+            chart=_render_chart,
         )
 
     def close(self) -> None:

@@ -1,0 +1,523 @@
+"""Ingest: replies/s of the real ``collect`` job end to end, and its peak memory.
+
+Usage: ``python bench/ingest.py [--replies N] [--memory-replies N] [--pg URL] [--rounds N]
+[--interval S] [--profile N]``
+
+1. End to end, in this process: the mock X API (``MockServer``, clock frozen an hour after
+   the last reply) over loopback -> tweepy (``XPlatform``) -> ``prepare`` + VADER -> storage,
+   i.e. ``run_job(collect)`` through ``App`` exactly as ``pollbot jobs run collect`` runs it,
+   tracking one poll whose conversation holds ``--replies`` generated replies (about 10% not
+   English, 0.5% of 2,000-4,000 characters). On SQLite, and on PostgreSQL when ``--pg URL``
+   or ``POLLBOT_TEST_DATABASE_URL`` is given (a fresh schema, dropped afterwards).
+   Baseline, same run, same texts: raw vaderSentiment,
+   ``SentimentIntensityAnalyzer().polarity_scores`` over every reply's text, best of
+   ``--rounds``. Ratio = pollbot end-to-end rate / raw scoring rate; target >= 0.5.
+   The in-process mock shares this process's GIL; its own handler time is printed.
+2. Memory: ``python -m bot mock-api`` in a process of its own (clock moved past the last
+   reply with ``POST /_mock/clock``) and ``python -m bot jobs run collect`` in another,
+   collecting ``--memory-replies`` replies into SQLite. The collecting process's RSS is
+   sampled every ``--interval`` s (psutil) and printed at checkpoints of the replies served,
+   so flatness is visible; its peak is the kernel's high-water mark (``VmHWM``).
+   Target (issue): <= 250 MB at 1,000,000 replies, flat as the count grows. The mock
+   holds the replies in its own memory (about 630 MB at 1,000,000), which is not counted.
+
+    python bench/ingest.py                                  # 20,000 + 200,000: ~3 minutes
+    python bench/ingest.py --memory-replies 1000000         # the issue's figure: ~20 minutes
+    python bench/ingest.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/ingest.py --memory-replies 0 --profile 30  # where the time goes (cProfile)
+
+Prints figures only: exit 0 whatever they are; 1 if collection itself fails; 2 if a given
+PostgreSQL URL cannot be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import math
+import os
+import pstats
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+from _common import (
+    POLL_POST_ID,
+    HelpFormatter,
+    clean_env,
+    collect_time,
+    load,
+    machine,
+    mb,
+    pg_schema,
+    pollbot_env,
+    scenario,
+    table,
+    timed,
+)
+from sqlalchemy import create_engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bot.app import App
+from bot.config import Secret, Settings
+from bot.mock_api import MockServer, parse_scenario
+from jobs.registry import get_job
+from jobs.runner import Holder, run_job
+from jobs.sentiment import score_posts, score_text
+from jobs.subjects import SubjectRef
+from jobs.tracking import track
+from storage.engine import redact_url
+from storage.posts import count_posts
+from storage.subjects import get_subject
+
+TARGET_RATIO = 0.5
+TARGET_RSS_MB = 250
+CHECKPOINTS = (0.10, 0.25, 0.50, 0.75, 1.00)
+
+
+class BenchError(Exception):
+    """Collection did not do its job: the figures would mean nothing."""
+
+
+# --- 1. end to end, in process -------------------------------------------------------------
+
+
+@dataclass
+class Collected:
+    backend: str
+    stored: int
+    expected: int
+    seconds: float
+    requests: int
+    cpu_s: float  # CPU time of this whole process (the in-process mock included)
+    mock_cpu_s: float  # the in-process mock's own handler time during the run
+
+    @property
+    def rate(self) -> float:
+        return self.stored / self.seconds
+
+
+def bench_settings(db_url: str, mock_url: str) -> Settings:
+    return Settings(
+        database_url=db_url,
+        x_api_base_url=mock_url,
+        x_bearer_token=Secret("bench-bearer"),
+        x_api_key=Secret("bench-key"),
+        x_api_secret=Secret("bench-secret"),
+        x_access_token=Secret("9000-bench-access"),
+        x_access_token_secret=Secret("bench-access-secret"),
+        monthly_post_reads=10**9,
+        log_level="WARNING",
+    )
+
+
+def _handler_s(stats: dict[str, Any]) -> float:
+    return float(sum(stats.get("handler_seconds", {}).values()))
+
+
+def collect_in_process(
+    backend: str, db_url: str, mock: MockServer, *, expected: int, profile: cProfile.Profile | None
+) -> Collected:
+    app = App(bench_settings(db_url, mock.url))
+    try:
+        # Set-up, not measured: migrations, tracking, tweepy and the VADER lexicon loaded.
+        track(app.db(), SubjectRef("poll", POLL_POST_ID), now=app.wall())
+        ctx = app.job_context(trigger="cli")
+        score_text("warm up")
+        before = mock.stats()
+        start, cpu = time.perf_counter(), time.process_time()
+        if profile is not None:
+            profile.enable()
+        outcome = run_job(get_job("collect"), ctx, holder=Holder.here("bench"))
+        if profile is not None:
+            profile.disable()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        after = mock.stats()
+        if outcome.status != "ok":
+            raise BenchError(f"collect on {backend} ended {outcome.status}: {outcome.error}")
+        with app.db().read() as session:
+            subject = get_subject(session, "poll", POLL_POST_ID)
+            stored = count_posts(session, subject_id=subject.id) if subject else 0
+    finally:
+        app.close()
+    if stored != expected:
+        raise BenchError(f"collect on {backend} stored {stored:,} replies of {expected:,}")
+    requests_made = sum(after["requests"].values()) - sum(before["requests"].values())
+    mock_s = _handler_s(after) - _handler_s(before)
+    return Collected(backend, stored, expected, seconds, requests_made, cpu, mock_s)
+
+
+def print_profile(profile: cProfile.Profile, top: int) -> None:
+    print(f"\ncProfile of the SQLite run (slower than unprofiled), top {top} by cumulative time:")
+    stats = pstats.Stats(profile, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    print(f"top {top} by own time:")
+    stats.sort_stats("tottime").print_stats(top)
+
+
+# --- 2. memory of the collecting process, mock in a process of its own ----------------------
+
+
+@dataclass
+class Checkpoint:
+    share: float
+    replies: int
+    rss: int
+    peak: int
+    seconds: float  # since the collecting process started
+
+
+@dataclass
+class MemoryRun:
+    replies: int
+    stored: int = 0
+    job_seconds: float = 0.0
+    peak: int = 0
+    mock_rss: int = 0
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+
+    def at(self, share: float) -> Checkpoint | None:
+        return next((c for c in self.checkpoints if c.share == share), None)
+
+
+_URL_RE = re.compile(r"http://[0-9.]+:[0-9]+")
+_DONE_RE = re.compile(r"collect ok: (\d+) items in ([0-9.]+)s")
+
+
+def start_mock(path: Path, workdir: Path, *, timeout: float) -> tuple[subprocess.Popen[str], str]:
+    """``pollbot mock-api`` on a free port; returns the process and its URL once it serves."""
+    # --speed must be > 0: a scenario millisecond a ~17 real minutes, i.e. frozen.
+    cmd = [sys.executable, "-m", "bot", "mock-api", "--scenario", str(path), "--port", "0"]
+    cmd += ["--speed", "0.000001"]
+    with (workdir / "mock.err").open("w") as err:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=workdir, env=clean_env()
+        )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            match = _URL_RE.search(proc.stdout.readline())
+            if match:
+                return proc, match.group()
+    stop(proc)
+    tail = (workdir / "mock.err").read_text()[-2000:]
+    raise BenchError(f"the mock did not start within {timeout:.0f} s:\n{tail}")
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def memory_run(replies: int, *, interval: float) -> MemoryRun:
+    result = MemoryRun(replies)
+    with tempfile.TemporaryDirectory(prefix="pollbot-bench-") as tmp:
+        workdir = Path(tmp)
+        doc = scenario(replies)
+        path = workdir / "scenario.json"
+        path.write_text(json.dumps(doc))
+        started = time.perf_counter()
+        mock, url = start_mock(path, workdir, timeout=120 + replies / 2_000)
+        collector: subprocess.Popen[bytes] | None = None
+        try:
+            print(f"  mock ready in {time.perf_counter() - started:.1f} s", flush=True)
+            http = requests.Session()
+            http.post(
+                f"{url}/_mock/clock", json={"now": collect_time(doc).isoformat()}, timeout=30
+            ).raise_for_status()
+            env = pollbot_env(
+                f"sqlite:///{workdir / 'collect.db'}",
+                url,
+                POLLBOT_POLLS=POLL_POST_ID,
+                POLLBOT_MONTHLY_POST_READS=str(10 * replies + 1000),
+            )
+            out_path, err_path = workdir / "collect.out", workdir / "collect.err"
+            with out_path.open("w") as out, err_path.open("w") as err:
+                collector = subprocess.Popen(
+                    [sys.executable, "-m", "bot", "jobs", "run", "collect"],
+                    stdout=out,
+                    stderr=err,
+                    cwd=workdir,
+                    env=env,
+                )
+            watch(collector, http, url, result, interval=interval)
+            result.mock_rss = psutil.Process(mock.pid).memory_info().rss
+            text = out_path.read_text()
+            if collector.returncode != 0:
+                tail = err_path.read_text()[-2000:]
+                raise BenchError(f"jobs run collect exited {collector.returncode}:\n{tail}")
+            done = _DONE_RE.search(text)
+            if done is None:
+                raise BenchError(f"unexpected output of jobs run collect: {text!r}")
+            result.stored, result.job_seconds = int(done.group(1)), float(done.group(2))
+            if result.stored != replies:
+                raise BenchError(f"jobs run collect stored {result.stored:,} of {replies:,}")
+        finally:
+            if collector is not None and collector.poll() is None:
+                collector.kill()
+                collector.wait()
+            stop(mock)
+    return result
+
+
+def high_water_mark(pid: int) -> int:
+    """The kernel's peak RSS of the process since it exec'd (``VmHWM``), 0 if unknown.
+    Not ``wait4``'s ru_maxrss: that also counts the parent's RSS the child had between fork
+    and exec, which here is this process with its in-process mock."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def watch(
+    proc: subprocess.Popen[bytes],
+    http: requests.Session,
+    url: str,
+    result: MemoryRun,
+    *,
+    interval: float,
+) -> None:
+    """Sample the collector's RSS until it exits, printing it as the replies served cross
+    each checkpoint; the peak is the kernel's high-water mark as last read before the exit."""
+    started = time.perf_counter()
+    ps = psutil.Process(proc.pid)
+    pending = list(CHECKPOINTS)
+    peak = 0
+
+    def note(share: float, served: int, rss: int) -> None:
+        c = Checkpoint(share, served, rss, peak, time.perf_counter() - started)
+        result.checkpoints.append(c)
+        now = mb(c.rss) if c.rss >= 0 else "(exited)"
+        print(
+            f"  {c.share:>4.0%} served ({c.replies:>9,} replies, {c.seconds:6.1f} s):"
+            f" RSS {now:>8}, peak so far {mb(c.peak):>7}",
+            flush=True,
+        )
+
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss
+        except psutil.NoSuchProcess:
+            break
+        peak = max(peak, rss, high_water_mark(proc.pid))
+        if pending:
+            # posts read = replies served, plus the one lookup of the poll's own post
+            stats = http.get(f"{url}/_mock/stats", timeout=30).json()
+            served = max(0, int(stats["posts_read"]) - 1)
+            while pending and served >= pending[0] * result.replies:
+                note(pending.pop(0), served, rss)
+        time.sleep(interval)
+    if pending and proc.returncode == 0:  # the last pages came between two samples
+        note(1.0, result.replies, -1)
+    result.peak = peak
+
+
+def print_memory(run: MemoryRun) -> None:
+    print(
+        f"  exit: {run.stored:,} stored; peak RSS {mb(run.peak)} (VmHWM as last read);"
+        f" the mock's own RSS {mb(run.mock_rss)}, not counted"
+    )
+    print(
+        f"  jobs run collect: {run.stored:,} replies in {run.job_seconds:.1f} s"
+        f" = {run.stored / run.job_seconds:,.0f} replies/s (mock in its own process)"
+    )
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser.add_argument("--replies", type=int, default=20_000, help="replies collected end to end")
+    parser.add_argument(
+        "--memory-replies",
+        type=int,
+        default=200_000,
+        help="replies collected by the separate process whose RSS is measured (the issue's"
+        " figure is 1,000,000; 0 skips)",
+    )
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # not shown: a URL may hold a password
+        help="also run end to end on this PostgreSQL database, in a schema of its own"
+        " (default: $POLLBOT_TEST_DATABASE_URL when set)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="raw scoring rounds (best kept)")
+    parser.add_argument("--interval", type=float, default=0.1, help="RSS sampling interval, s")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="also profile a SQLite run: top N"
+    )
+    args = parser.parse_args(argv)
+    args.pg = getattr(args, "pg", None) or os.environ.get("POLLBOT_TEST_DATABASE_URL") or None
+    if args.replies < 1 or args.memory_replies < 0 or args.rounds < 1 or args.interval <= 0:
+        parser.error("--replies and --rounds must be >= 1, --memory-replies >= 0, --interval > 0")
+
+    print(machine())
+    print(load())
+    try:
+        return run(args)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def pg_problem(url: str) -> str | None:
+    """Why the PostgreSQL database at ``url`` cannot be used (one line), or None."""
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        return f"{type(exc).__name__} for {redact_url(url)}"
+    try:
+        with engine.connect():
+            return None
+    except OperationalError as exc:
+        return str(exc.orig or exc).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.pg and (problem := pg_problem(args.pg)):
+        print(f"error: cannot use PostgreSQL at --pg: {problem}", file=sys.stderr)
+        return 2
+    doc = scenario(args.replies)
+    start = time.perf_counter()
+    mock = MockServer(parse_scenario(doc, source="bench"), speed=0).start()
+    rows: list[list[str]] = []
+    try:
+        mock.set_clock(collect_time(doc))
+        posts = [p for p in mock.visible_posts() if p["in_reply_to"]]
+        english = sum(p["lang"] == "en" for p in posts)
+        long = sum(len(p["text"]) > 1000 for p in posts)
+        print(
+            f"scenario: {len(posts):,} replies to one poll over 24 h ({english:,} English,"
+            f" {long:,} over 1,000 characters); mock built in {time.perf_counter() - start:.1f} s"
+        )
+
+        # The baseline: raw VADER over the same texts, in this process, now.
+        texts = [p["text"] for p in posts]
+        analyzer = SentimentIntensityAnalyzer()
+        pairs = [(p["text"], p["lang"]) for p in posts]
+        raw_s = score_s = math.inf
+        for _ in range(args.rounds):  # alternated, so a burst of other work hits both alike
+            raw_s = min(raw_s, timed(lambda: [analyzer.polarity_scores(t) for t in texts])[0])
+            score_s = min(score_s, timed(lambda: score_posts(pairs))[0])
+        raw_rate = len(texts) / raw_s
+        print(
+            f"raw vaderSentiment polarity_scores: {raw_rate:,.0f} texts/s (best of {args.rounds});"
+            f" pollbot score_posts alone (context): {len(texts) / score_s:,.0f} replies/s"
+        )
+
+        runs: list[Collected] = []
+        with tempfile.TemporaryDirectory(prefix="pollbot-bench-") as tmp:
+            runs.append(
+                collect_in_process(
+                    "SQLite",
+                    f"sqlite:///{Path(tmp) / 'ingest.db'}",
+                    mock,
+                    expected=len(posts),
+                    profile=None,
+                )
+            )
+        report(runs[-1], raw_rate)
+        if args.pg:
+            with pg_schema(args.pg) as url:
+                runs.append(
+                    collect_in_process("PostgreSQL", url, mock, expected=len(posts), profile=None)
+                )
+            report(runs[-1], raw_rate)
+        else:
+            print("PostgreSQL: not run (give --pg URL or set POLLBOT_TEST_DATABASE_URL)")
+        if args.profile:
+            profile = cProfile.Profile()
+            with tempfile.TemporaryDirectory(prefix="pollbot-bench-") as tmp:
+                url = f"sqlite:///{Path(tmp) / 'profile.db'}"
+                collect_in_process("SQLite", url, mock, expected=len(posts), profile=profile)
+            print_profile(profile, args.profile)
+    finally:
+        mock.stop()
+
+    for r in runs:
+        rows.append(
+            [
+                f"collect end to end, {r.backend}, {r.stored:,} replies",
+                f"{r.rate:,.0f} replies/s",
+                f"raw VADER {raw_rate:,.0f} texts/s",
+                f"{r.rate / raw_rate:.2f}",
+                f">= {TARGET_RATIO}",
+            ]
+        )
+
+    if args.memory_replies:
+        n = args.memory_replies
+        print(
+            f"memory: `python -m bot jobs run collect` collecting {n:,} replies into SQLite,"
+            " the mock in a process of its own"
+        )
+        mem = memory_run(n, interval=args.interval)
+        print_memory(mem)
+        rate = mem.stored / mem.job_seconds
+        rows.append(
+            [
+                f"jobs run collect (own process), {n:,} replies",
+                f"{rate:,.0f} replies/s",
+                f"raw VADER {raw_rate:,.0f} texts/s",
+                f"{rate / raw_rate:.2f}",
+                f">= {TARGET_RATIO}",
+            ]
+        )
+        quarter = mem.at(0.25)
+        base = quarter.rss if quarter is not None and quarter.rss > 0 else 0
+        rows.append(
+            [
+                f"peak RSS of jobs run collect, {n:,} replies",
+                mb(mem.peak),
+                f"RSS at 25%: {mb(base)}" if base else "-",
+                f"{mem.peak / base:.2f}" if base else "-",
+                f"<= {TARGET_RSS_MB} MB at 1,000,000, flat",
+            ]
+        )
+
+    print()
+    print(table(["figure", "value", "baseline (same run)", "ratio", "target"], rows))
+    print(load())
+    return 0
+
+
+def report(r: Collected, raw_rate: float) -> None:
+    print(
+        f"collect end to end on {r.backend}: {r.stored:,} replies in {r.seconds:.2f} s ="
+        f" {r.rate:,.0f} replies/s, {r.rate / raw_rate:.2f}x raw VADER"
+        f" ({r.requests} requests; {r.cpu_s:.2f} CPU s in this process, of which the mock's"
+        f" handlers {r.mock_cpu_s:.2f} s)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
