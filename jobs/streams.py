@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -77,9 +78,21 @@ def _run_pass(
 ) -> None:
     cursor_name = state.name
     check_budget(ctx)
-    pages = fetch(_s(state.since_id), _s(state.pass_until_id))
+    with _ReadAhead(ctx, fetch(_s(state.since_id), _s(state.pass_until_id))) as pages:
+        _store_pages(ctx, state, pages, store=store, result=result)
+
+
+def _store_pages(
+    ctx: JobContext,
+    state: CursorState,
+    pages: _ReadAhead,
+    *,
+    store: StorePage,
+    result: StreamResult,
+) -> None:
+    cursor_name = state.name
     while True:
-        page = next(pages, None)
+        page = pages.next()
         if page is None:
             # The platform had nothing at all (no page): the pass is complete as it stands.
             state = _complete(state)
@@ -112,7 +125,49 @@ def _run_pass(
                 state.pass_until_id,
             )
             return
-        check_budget(ctx)
+        pages.prefetch_or_check()
+
+
+class _ReadAhead:
+    """Fetches the next page on a worker thread while the current one is scored and stored.
+
+    Only one request is ever in flight and pages are still taken in order, so the cursor
+    logic is unchanged. The read budget is checked before each request is sent; a page
+    fetched ahead but not stored (the job was asked to stop) is simply fetched again by
+    the next run."""
+
+    def __init__(self, ctx: JobContext, pages: Iterator[Page]) -> None:
+        self._ctx = ctx
+        self._pages = pages
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
+        self._ahead: Future[Page | None] | None = None
+
+    def __enter__(self) -> _ReadAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def next(self) -> Page | None:
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            page = ahead.result()  # the platform's errors surface here, as they would have
+        else:
+            page = next(self._pages, None)
+        if page is not None and page.next_token is not None and self._may_read():
+            self._ahead = self._pool.submit(next, self._pages, None)
+        return page
+
+    def prefetch_or_check(self) -> None:
+        """Before the next page: if it was not fetched ahead, say why (the budget)."""
+        if self._ahead is None:
+            check_budget(self._ctx)
+
+    def _may_read(self) -> bool:
+        ctx = self._ctx
+        if ctx.stop.is_set():
+            return False
+        return ctx.usage.posts_read_this_month() < ctx.options.monthly_post_reads
 
 
 def _complete(state: CursorState) -> CursorState:
