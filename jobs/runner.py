@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from jobs.base import Job, JobContext, JobResult
 from jobs.errors import LeaseHeld, PollbotError, RateLimited
@@ -108,28 +109,15 @@ def run_job(
         raise ValueError(f"unknown trigger {ctx.trigger!r}")
     with ctx.db.write() as session:
         now = ctx.wall()
-        busy = acquire_lease(
-            session,
-            job=job.name,
-            holder=holder.name,
-            host=holder.host,
-            pid=holder.pid,
-            now=now,
-            ttl=ttl,
-        )
+        take = partial(
+            acquire_lease, session, job=job.name, holder=holder.name, host=holder.host,
+            pid=holder.pid, now=now, ttl=ttl,
+        )  # fmt: skip
+        busy = take()
         if busy is not None and busy.host == holder.host and not _pid_alive(busy.pid):
             # Its holder died on this very machine: no need to wait out the lease.
             log.warning("%s: the lease holder %s is dead; taking over", job.name, busy.holder)
-            busy = acquire_lease(
-                session,
-                job=job.name,
-                holder=holder.name,
-                host=holder.host,
-                pid=holder.pid,
-                now=now,
-                ttl=ttl,
-                steal_from=busy.holder,
-            )
+            busy = take(steal_from=busy.holder)
         if busy is not None:
             raise LeaseHeld(job.name, busy.describe())
         abandoned = fail_abandoned_runs(session, job=job.name, holder_alive={holder.name}, now=now)

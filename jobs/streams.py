@@ -76,7 +76,6 @@ def run_stream(
 def _run_pass(
     ctx: JobContext, state: CursorState, *, fetch: Fetch, store: StorePage, result: StreamResult
 ) -> None:
-    cursor_name = state.name
     check_budget(ctx)
     with _ReadAhead(ctx, fetch(_s(state.since_id), _s(state.pass_until_id))) as pages:
         _store_pages(ctx, state, pages, store=store, result=result)
