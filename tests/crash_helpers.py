@@ -1,0 +1,315 @@
+"""Shared by the crash and fault tests of collection (not a test module itself): a collecting
+child process that SIGKILLs itself at a chosen commit, and readers of what the store holds.
+
+Asserts stay in the test modules, where pytest rewrites them; these helpers only return data.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from jobs.subjects import SubjectRef
+from jobs.tracking import track
+from storage.cursors import CursorState
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Cursor, JobLease, JobRun, Post, Subject, SubjectPost
+
+ELON = "44196397"
+POLL = "1593767953706921985"
+REPLIES_CURSOR = f"account:{ELON}:replies"
+CONVERSATION_CURSOR = f"poll:{POLL}:conversation"
+OWN_POSTS_CURSOR = f"account:{ELON}:posts"
+
+# The child: ``python -c CHILD EVENT N [PHASE]`` registers a SQLAlchemy listener that SIGKILLs
+# the process at the Nth EVENT (counting only those of transactions doing PHASE, when given),
+# then runs ``pollbot jobs run collect``. EVENT is a Session event (before_commit: the page's
+# rows are written but not committed; after_flush: the cursor row is flushed too;
+# after_commit: the page is durable), "engine_commit" (the Engine's commit event: right
+# before the DBAPI COMMIT), or "none". What a transaction does is told by the rows it writes
+# through the ORM (see note and phase_of), so no production code knows about any of this;
+# before dying the child writes one line saying where it died.
+CHILD = r"""
+import os, signal, sys, threading
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+EVENT, NTH = sys.argv[1], int(sys.argv[2])
+PHASE = sys.argv[3] if len(sys.argv) > 3 else ""
+seen = 0
+local = threading.local()  # this thread's session transaction, for the engine's commit
+
+
+def note(session):
+    # What the transaction writes through the ORM, gathered as it goes: a flush turns rows
+    # clean, and the session forgets clean rows nobody references any more.
+    wrote = session.info.setdefault("crash_helper", {})
+    for row in [*session.new, *session.dirty]:
+        kind = type(row).__name__
+        wrote[kind] = (row.name, row.pass_until_id is None) if kind == "Cursor" else True
+
+
+def phase_of(session):
+    # The cursor a transaction moves (and whether that ends its pass), the lease it takes,
+    # the subject it updates; with no ORM row, the plain UPDATEs that renew a lease or close
+    # a run (usage, run record, lease release).
+    wrote = session.info.get("crash_helper", {})
+    if "Cursor" in wrote:
+        name, end = wrote["Cursor"]
+        return ("pass end " if end else "mid-pass page ") + name
+    if "JobLease" in wrote:
+        return "take lease"
+    if "Subject" in wrote:
+        return "update subject"
+    if threading.current_thread().name.startswith("lease-"):
+        return "renew lease"
+    return "close run"
+
+
+def stash(session, *args):
+    note(session)
+    local.phase = phase_of(session)
+
+
+def hit(*args):
+    global seen
+    if EVENT == "engine_commit":
+        phase = getattr(local, "phase", "migrate")  # no session: Alembic's own commits
+    else:
+        phase = phase_of(args[0])
+    if PHASE not in phase:
+        return
+    seen += 1
+    if seen == NTH:
+        os.write(2, f"\nCRASH-HELPER killed at {EVENT} #{NTH}: {phase}\n".encode())
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# Registered first, so they have noted the transaction when the killing listener runs.
+event.listen(Session, "after_flush", stash)
+event.listen(Session, "before_commit", stash)
+if EVENT == "engine_commit":
+    event.listen(Engine, "commit", hit)
+elif EVENT != "none":
+    event.listen(Session, EVENT, hit)
+
+from bot.cli import main
+
+main(["jobs", "run", "collect"])
+"""
+KILL_MARK = "CRASH-HELPER killed at "
+
+
+@dataclass
+class Child:
+    """A collecting child process and where its output goes."""
+
+    proc: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait(self, timeout: float = 90.0) -> int:
+        """The exit code; a child still running after ``timeout`` is killed, not left over."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> int:
+        """SIGKILL (if still running) and reap; returns the exit code (-9 when killed)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        return self.proc.wait(timeout=30)
+
+    def stderr(self) -> str:
+        return self.err.read_text(errors="replace")
+
+    def kill_point(self) -> str | None:
+        """What the child said it was doing when it killed itself, if it did."""
+        for line in self.stderr().splitlines():
+            if line.startswith(KILL_MARK):
+                return line[len(KILL_MARK) :]
+        return None
+
+
+def spawn_collect(
+    env: dict[str, str],
+    cwd: Path,
+    *,
+    event: str = "none",
+    nth: int = 0,
+    phase: str = "",
+    tag: str = "run",
+) -> Child:
+    """Start ``collect`` in a child process (stdout and stderr to files in ``cwd``) that kills
+    itself at the ``nth`` ``event`` of a ``phase`` transaction (see CHILD)."""
+    out, err = cwd / f"{tag}.out", cwd / f"{tag}.err"
+    argv = [sys.executable, "-c", CHILD, event, str(nth), phase]
+    with out.open("wb") as o, err.open("wb") as e:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=o, stderr=e)
+    return Child(proc, out, err)
+
+
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float = 60.0, every: float = 0.005
+) -> bool:
+    """Poll ``condition`` until true (True) or ``timeout`` real seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+# -- the database ---------------------------------------------------------------------------
+
+
+def prepare_db(db_url: str, *, account: bool = True, poll: bool = False) -> None:
+    """Migrate and follow the subjects, as ``pollbot track`` would."""
+    db = Database(db_url)
+    try:
+        upgrade(db)
+        now = datetime.now(UTC)
+        if account:
+            track(db, SubjectRef("account", "elonmusk"), now=now)
+        if poll:
+            track(db, SubjectRef("poll", POLL), now=now)
+    finally:
+        db.dispose()
+
+
+def lease_holders(db_url: str) -> list[tuple[str, int, str]]:
+    """(holder, pid, host) of each lease held."""
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            rows = s.execute(
+                select(JobLease.holder, JobLease.pid, JobLease.host).where(
+                    JobLease.holder.is_not(None)
+                )
+            )
+            return [(h or "", p or 0, host or "") for h, p, host in rows]
+    finally:
+        db.dispose()
+
+
+def expire_leases(db_url: str) -> None:
+    """Make every held lease expired, as if its TTL had run out."""
+    db = Database(db_url)
+    try:
+        with db.write() as s:
+            stale = datetime.now(UTC) - timedelta(seconds=1)
+            s.execute(update(JobLease).where(JobLease.holder.is_not(None)).values(expires_at=stale))
+    finally:
+        db.dispose()
+
+
+def move_lease(db_url: str, *, host: str) -> None:
+    """Say the holders of held leases run on ``host`` (another machine: pids tell nothing)."""
+    db = Database(db_url)
+    try:
+        with db.write() as s:
+            s.execute(update(JobLease).where(JobLease.holder.is_not(None)).values(host=host))
+    finally:
+        db.dispose()
+
+
+@dataclass
+class Stored:
+    """What the store holds, read in one go."""
+
+    links: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (kind, key) -> ids
+    posts: list[int] = field(default_factory=list)
+    cursors: dict[str, CursorState] = field(default_factory=dict)
+    runs: list[JobRun] = field(default_factory=list)  # oldest first
+    subjects: list[tuple[str, str]] = field(default_factory=list)
+
+    def linked(self, kind: str, key: str) -> list[int]:
+        return self.links.get((kind, key), [])
+
+    def cursor(self, name: str) -> CursorState:
+        return self.cursors.get(name, CursorState(name))
+
+
+def read_store(db_url: str) -> Stored:
+    db = Database(db_url)
+    try:
+        out = Stored()
+        with db.read() as s:
+            q = select(Subject.kind, Subject.key, SubjectPost.post_id).join(
+                SubjectPost, SubjectPost.subject_id == Subject.id
+            )
+            for kind, key, post_id in s.execute(q):
+                out.links.setdefault((kind, key), []).append(int(post_id))
+            out.posts = [int(i) for i in s.scalars(select(Post.id))]
+            for c in s.scalars(select(Cursor)):
+                out.cursors[c.name] = CursorState(
+                    c.name, c.since_id, c.pass_newest_id, c.pass_until_id
+                )
+            out.runs = list(s.scalars(select(JobRun).order_by(JobRun.id)))
+            out.subjects = [(k, key) for k, key in s.execute(select(Subject.kind, Subject.key))]
+        return out
+    finally:
+        db.dispose()
+
+
+# -- the ground truth -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What each stream must hold, from the mock's list of visible posts."""
+
+    replies: frozenset[int]  # replies to the account's posts
+    conversation: frozenset[int]  # every reply in the poll's conversation
+    own: frozenset[int]  # the account's own posts (stored, linked to no subject)
+
+    @property
+    def all_posts(self) -> frozenset[int]:
+        return self.replies | self.conversation | self.own
+
+
+def expected(visible: list[dict[str, Any]]) -> Expected:
+    authors = {p["id"]: p["author_id"] for p in visible}
+    replies, conversation, own = set(), set(), set()
+    for p in visible:
+        parent = p.get("in_reply_to")
+        if parent is None:
+            if p["author_id"] == ELON:
+                own.add(int(p["id"]))
+            continue
+        if authors.get(parent) == ELON:
+            replies.add(int(p["id"]))
+        if p.get("conversation_id") == POLL:
+            conversation.add(int(p["id"]))
+    return Expected(frozenset(replies), frozenset(conversation), frozenset(own))
+
+
+def covered(state: CursorState, ids: frozenset[int]) -> set[int]:
+    """The ids a cursor claims are stored: at or below ``since_id``, and the part of an
+    unfinished pass already walked (``pass_until_id`` up to ``pass_newest_id``)."""
+    out = set()
+    for i in ids:
+        if (state.since_id is not None and i <= state.since_id) or (
+            state.pass_until_id is not None
+            and state.pass_newest_id is not None
+            and state.pass_until_id <= i <= state.pass_newest_id
+        ):
+            out.add(i)
+    return out
