@@ -57,6 +57,7 @@ class JobContext:
     trigger: str = "cli"
     keepalive: Callable[[], None] = lambda: None  # renews the lease; called between pages
     chart: ChartRenderer | None = None  # draws summary charts when the platform takes media
+    stored: int = 0  # items committed so far in this run, reported even if it fails later
 
 
 @dataclass(frozen=True, slots=True)

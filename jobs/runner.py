@@ -139,13 +139,13 @@ def run_job(
     try:
         result = job.run(ctx)
     except RateLimited as exc:
-        result = JobResult(0, status="failed", note=str(exc))
+        result = JobResult(ctx.stored, status="failed", note=str(exc))
         log.warning("%s stopped: %s", job.name, exc)
     except PollbotError as exc:
-        result = JobResult(0, status="failed", note=str(exc))
+        result = JobResult(ctx.stored, status="failed", note=str(exc))
         log.error("%s failed: %s", job.name, exc)
     except Exception as exc:
-        result = JobResult(0, status="failed", note=f"{type(exc).__name__}: {exc}")
+        result = JobResult(ctx.stored, status="failed", note=f"{type(exc).__name__}: {exc}")
         log.exception("%s crashed", job.name)
     finally:
         renewer.done.set()

@@ -112,6 +112,7 @@ def _store_pages(
         result.pages += 1
         result.seen += len(ids)
         result.new += new
+        ctx.stored += new
         ctx.keepalive()
         ctx.progress.update(pages=1, seen=len(ids), new=new)
         if last:

@@ -190,6 +190,7 @@ def test_a_failure_outlasting_the_retries_mid_pass_fails_the_run_and_the_next_re
     assert_failures_recorded(db_url, [failed])
     store = read_store(db_url)
     assert len(store.linked("poll", POLL)) == 300  # the three pages before the failure, kept
+    assert failed.items == 300  # and the failed run says so
     state = store.cursor(CONVERSATION_CURSOR)
     assert state.since_id is None and state.in_pass
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from jobs.base import JobContext
@@ -69,7 +69,7 @@ def _collect(ctx: JobContext, args: tuple[str, ...]) -> str:
     from jobs.registry import get_job
     from jobs.runner import Holder, run_job
 
-    sub = JobContext(**{**ctx.__dict__, "trigger": "mention", "subject": None})
+    sub = replace(ctx, trigger="mention", subject=None, stored=0)
     try:
         outcome = run_job(get_job("collect"), sub, holder=Holder.here("mention"))
     except LeaseHeld:
