@@ -29,8 +29,9 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
+# Every benchmark script (not the _shared modules); each prints its figures and ratios.
 bench: $(STAMP)
-	for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
