@@ -22,6 +22,11 @@ from storage.migrate import upgrade
 PG_URL = os.environ.get("POLLBOT_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ROOT = Path(__file__).resolve().parent.parent
+# The reference data lives in shared/ beside the checkout (CI lays a copy there too).
+SHARED_DATA = next(
+    (p for p in (ROOT.parent / "shared" / "data", Path("/work/shared/data")) if p.is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 
 
 def _pg_or_skip() -> str:

@@ -10,7 +10,6 @@ import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import formatdate
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,11 @@ import requests
 import tweepy
 
 from bot.mock_api import MockServer, parse_scenario
+from tests.conftest import SHARED_DATA
 
 ROOT = "1593767953706921985"
 POLL = "1593767953539239936"
-SAMPLES = Path("/work/shared/data/x-api-samples")
+SAMPLES = SHARED_DATA / "x-api-samples"
 MS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ALL_FIELDS = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,lang,"

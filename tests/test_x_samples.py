@@ -18,8 +18,9 @@ import pytest
 
 from bot.platforms.x import parse
 from bot.platforms.x.pacing import window_from_headers
+from tests.conftest import SHARED_DATA
 
-SAMPLES = Path(os.environ.get("POLLBOT_X_SAMPLES", "/work/shared/data/x-api-samples"))
+SAMPLES = Path(os.environ.get("POLLBOT_X_SAMPLES", str(SHARED_DATA / "x-api-samples")))
 CASSETTES = SAMPLES / "tweepy-cassettes"
 DOCUMENTED = SAMPLES / "python-twitter-testdata"
 
