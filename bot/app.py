@@ -24,8 +24,8 @@ from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
-    from jobs.summary.model import ChartSeries
     from bot.platforms.x import XPlatform
+    from jobs.summary.model import ChartSeries
 
 log = logging.getLogger("pollbot")
 
