@@ -4,6 +4,7 @@ counts are written to the store in the same transaction as the page they fetched
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -17,12 +18,24 @@ from storage.usage import posts_read, record_usage
 class UsageMeter:
     """Counts requests and posts read per endpoint for the platform's current month."""
 
-    def __init__(self, db: Database, *, now: Callable[[], datetime]) -> None:
+    # Other processes' reads are seen within this long: the budget is checked before every
+    # page, and a SUM over the month's rows each time cost more than the page's own insert.
+    REFRESH_S = 5.0
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        now: Callable[[], datetime],
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._db = db
         self._now = now
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._reads: Counter[str] = Counter()
+        self._stored: tuple[str, float, int] | None = None  # (month, read at, reads stored)
 
     def month(self) -> str:
         return f"{self._now():%Y-%m}"
@@ -44,14 +57,24 @@ class UsageMeter:
             record_usage(
                 session, month=month, endpoint=endpoint, requests=requests, posts_read=reads
             )
+        with self._lock:
+            if self._stored is not None and self._stored[0] == month:
+                m, at, stored = self._stored
+                self._stored = (m, at, stored + sum(r for _, _, r in pending))
 
     def flush_now(self) -> None:
         with self._db.write() as session:
             self.flush(session)
 
     def posts_read_this_month(self) -> int:
-        """Stored reads of every process this month, plus this process's pending ones."""
-        with self._db.read() as session:
-            stored = posts_read(session, self.month())
+        """Stored reads of every process this month (re-read every few seconds), plus this
+        process's own since then."""
+        month = self.month()
+        now = self._monotonic()
+        cached = self._stored
+        if cached is None or cached[0] != month or now - cached[1] > self.REFRESH_S:
+            with self._db.read() as session:
+                cached = (month, now, posts_read(session, month))
         with self._lock:
-            return stored + sum(self._reads.values())
+            self._stored = cached
+            return cached[2] + sum(self._reads.values())
