@@ -7,6 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 
 
+def shown(text: str, limit: int = 60) -> str:
+    """User input as it may appear in a one-line message: quoted, cut to ``limit``
+    characters, and with control, format (bidi) and unassigned characters escaped, so
+    nothing typed can rewrite the line on a terminal or in a reply."""
+    cut = text[:limit]
+    body = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in cut
+    )
+    body = body.replace("'", "\\'")
+    return f"'{body}...'" if len(text) > limit else f"'{body}'"
+
+
 class PollbotError(Exception):
     """Base of every error pollbot raises on purpose."""
 
@@ -61,3 +73,7 @@ class LeaseHeld(PollbotError):
         super().__init__(f"job {job!r} is running elsewhere: held by {holder}")
         self.job = job
         self.holder = holder
+
+
+class JobFailed(PollbotError):
+    """A job ran and failed (exit code 1): the platform or the store let it down."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jobs.base import Job
 from jobs.collect import CollectJob
 from jobs.commands_job import CommandsJob
-from jobs.errors import UsageError
+from jobs.errors import UsageError, shown
 from jobs.polls import PollsJob
 from jobs.summarize import SummarizeJob
 
@@ -18,5 +18,5 @@ def all_jobs() -> dict[str, Job]:
 def get_job(name: str) -> Job:
     jobs = all_jobs()
     if name not in jobs:
-        raise UsageError(f"no job named {name!r}: choose one of {', '.join(jobs)}")
+        raise UsageError(f"no job named {shown(name)}: choose one of {', '.join(jobs)}")
     return jobs[name]

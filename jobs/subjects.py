@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jobs.errors import UsageError
+from jobs.errors import UsageError, shown
 
 _USERNAME = re.compile(r"@?([A-Za-z0-9_]{1,15})")
 _POST_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -26,16 +26,11 @@ class SubjectRef:
         return f"@{self.key}" if self.kind == "account" else f"poll {self.key}"
 
 
-def _clean(text: str) -> str:
-    shown = text if len(text) <= 60 else text[:57] + "..."
-    return shown.encode("unicode_escape").decode("ascii")
-
-
 def parse_account(text: str) -> SubjectRef:
     match = _USERNAME.fullmatch(text.strip())
     if not match:
         raise UsageError(
-            f"not a username: {_clean(text)!r} (expected @name: letters, digits or _, 1-15)"
+            f"not a username: {shown(text)} (expected @name: letters, digits or _, 1-15)"
         )
     return SubjectRef("account", match.group(1).lower())
 
@@ -46,7 +41,7 @@ def parse_poll(text: str) -> SubjectRef:
     post_id = match.group(1) if match else raw
     if not _POST_ID.fullmatch(post_id) or int(post_id) > _MAX_ID:
         raise UsageError(
-            f"not a post id or URL: {_clean(text)!r} "
+            f"not a post id or URL: {shown(text)} "
             "(expected digits like 1593767953706921985 or https://x.com/user/status/ID)"
         )
     return SubjectRef("poll", post_id)
@@ -59,6 +54,4 @@ def parse_subject(text: str) -> SubjectRef:
         return parse_poll(raw)
     if raw.startswith("@") or _USERNAME.fullmatch(raw):
         return parse_account(raw)
-    raise UsageError(
-        f"not a subject: {_clean(text)!r} (expected @username, a post id or a post URL)"
-    )
+    raise UsageError(f"not a subject: {shown(text)} (expected @username, a post id or a post URL)")

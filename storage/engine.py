@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable, DatabaseURLInvalid
@@ -38,6 +38,14 @@ def parse_url(url: str) -> URL:
         parsed.get_dialect()
     except NoSuchModuleError as exc:
         raise DatabaseURLInvalid(f"unknown database driver in {redact_url(url)!r}") from exc
+    try:
+        port = parsed.port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise DatabaseURLInvalid(
+            f"bad port in {redact_url(url)!r}: expected 1-65535", reason="the port is not 1-65535"
+        )
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise DatabaseURLInvalid(
             f"unsupported database {parsed.get_backend_name()!r} in {redact_url(url)!r}: "
@@ -121,6 +129,12 @@ class Database:
             if _is_connect_error(exc):
                 raise DatabaseUnavailable(
                     f"cannot open database {self.safe_url}: {_first_line(exc.orig)}"
+                ) from exc
+            raise
+        except DatabaseError as exc:
+            if "file is not a database" in str(exc.orig):
+                raise DatabaseUnavailable(
+                    f"cannot open database {self.safe_url}: not a database (the file is not SQLite)"
                 ) from exc
             raise
 

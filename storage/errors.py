@@ -13,3 +13,7 @@ class DatabaseUnavailable(StorageError):
 
 class DatabaseURLInvalid(StorageError):
     """The URL is not one SQLAlchemy can use."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason  # a short why, for messages that name the URL themselves

@@ -32,6 +32,7 @@ BAD_VALUES = [
     ("POLLBOT_OPERATORS", "ops-alice", "usernames"),
     ("POLLBOT_COLLECT_EVERY", "15x", "duration"),
     ("POLLBOT_COLLECT_EVERY", "0s", "greater than zero"),
+    ("POLLBOT_COLLECT_EVERY", "400d", "at most 366d"),
     ("POLLBOT_POLLS_EVERY", "ten minutes", "duration"),
     ("POLLBOT_COMMANDS_EVERY", "-1m", "duration"),
     ("POLLBOT_SUMMARY_CRON", "0 25 * * *", "cron"),
@@ -137,7 +138,7 @@ def test_bad_value_in_dotenv_is_reported_too(tmp_path: Path) -> None:
 
 @given(
     st.lists(
-        st.tuples(st.integers(min_value=1, max_value=999), st.sampled_from("smhd")),
+        st.tuples(st.integers(min_value=1, max_value=90), st.sampled_from("smhd")),
         min_size=1,
         max_size=4,
     )

@@ -29,8 +29,13 @@ def test_mention_in_passing_is_not_a_command() -> None:
 
 
 def test_control_characters_and_entities_are_neutralised() -> None:
-    call = parse_mention("@pollbot\u202e sta\u0000tus &amp; more", bot_username="pollbot")
+    call = parse_mention("@pollbot sta\u0000tus &amp; more", bot_username="pollbot")
     assert call is not None and call.name == "sta" and "&" in call.raw
+
+
+def test_direction_overrides_make_no_command() -> None:
+    call = parse_mention("@pollbot track poll \u202e5891796073593567951", bot_username="pollbot")
+    assert call == CommandCall("", (), "")
 
 
 def test_huge_mention_is_bounded() -> None:

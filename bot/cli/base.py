@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from bot.app import App
+from jobs.errors import shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,6 +41,28 @@ def get_app(ctx: click.Context) -> App:
         root.call_on_close(app.close)
     assert isinstance(root.obj, App)
     return root.obj
+
+
+class Speed(click.ParamType):
+    """A positive, finite number of scenario seconds per real second (click's FloatRange
+    lets nan and inf through)."""
+
+    name = "speed"
+
+    def __init__(self, *, minimum: float = 0.0) -> None:
+        self.minimum = minimum
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{shown(str(value))} is not a number", param, ctx)
+        if not math.isfinite(number) or number <= 0 or number < self.minimum:
+            least = f"at least {self.minimum:g}" if self.minimum else "greater than 0"
+            self.fail(f"{shown(str(value))} is not a finite number {least}", param, ctx)
+        return number
 
 
 def json_option(f: F) -> F:

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import click
 
-from bot.cli.base import cli, get_app
+from bot.cli.base import Speed, cli, get_app
 
 
 @cli.command()
 @click.option(
     "--speed",
-    type=click.FloatRange(min=1),
+    type=Speed(minimum=1),
     default=1800.0,
     show_default=True,
     help="Scenario seconds per real second (1800: the poll's day in ~50 s).",
 )
 @click.option(
     "--duration",
-    type=click.FloatRange(min=1),
+    type=Speed(minimum=1),
     default=60.0,
     show_default=True,
     help="Stop after this many real seconds at most.",

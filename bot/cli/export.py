@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.cli.base import cli, get_app
-from jobs.errors import UsageError
+from jobs.errors import UsageError, shown
 from jobs.export import FORMATS, export_replies
 from jobs.subjects import parse_subject
 
@@ -17,12 +17,12 @@ def parse_since(text: str) -> datetime:
     raw = text.strip()
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved across UTC
         raise UsageError(
-            f"--since: not an ISO 8601 time: {raw[:40]!r} (expected e.g. 2022-11-19 or "
+            f"--since: not an ISO 8601 time: {shown(raw, 40)} (expected e.g. 2022-11-19 or "
             "2022-11-19T06:00:00Z)"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @cli.group()

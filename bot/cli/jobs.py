@@ -9,6 +9,7 @@ import click
 from bot.cli.base import cli, echo_json, get_app, json_option
 from bot.cli.progress import progress_for
 from bot.schedule import schedules
+from jobs.errors import JobFailed
 from jobs.registry import all_jobs, get_job
 from jobs.runner import Holder, run_job
 from jobs.status import iso
@@ -96,7 +97,7 @@ def jobs_run(ctx: click.Context, name: str, subject: str | None) -> None:
         job_ctx = app.job_context(trigger="cli", subject=subject, progress=progress)
         outcome = run_job(job, job_ctx, holder=Holder.here("cli"))
     if outcome.status == "failed":
-        raise click.ClickException(f"{name} failed: {outcome.error}")
+        raise JobFailed(f"{name} failed: {outcome.error}")
     suffix = f" ({outcome.error})" if outcome.error else ""
     click.echo(f"{name} {outcome.status}: {outcome.items} items in {outcome.seconds:.1f}s{suffix}")
 

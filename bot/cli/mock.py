@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import cli
+from bot.cli.base import Speed, cli
+from jobs.errors import UsageError, shown
 
 
 @cli.command("mock-api")
@@ -18,7 +19,7 @@ from bot.cli.base import cli
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
 @click.option(
     "--speed",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Speed(),
     default=1.0,
     show_default=True,
     help="Scenario seconds per real second.",
@@ -33,4 +34,10 @@ def mock_api(scenario: str, host: str, port: int, speed: float) -> None:
     """
     from bot.mock_api import serve
 
-    serve(scenario, host=host, port=port, speed=speed)
+    # serve() loads the scenario before it listens: a bad file is one line and exit 2.
+    try:
+        serve(scenario, host=host, port=port, speed=speed)
+    except OSError as exc:  # unresolvable host, port in use, no permission
+        raise UsageError(
+            f"--host {shown(host)} --port {port}: cannot listen: {exc.strerror or exc}"
+        ) from None

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from dotenv import dotenv_values
 
 from bot.config import values as v
-from jobs.errors import UsageError
+from jobs.errors import UsageError, shown
 from jobs.subjects import parse_poll
 from storage.engine import parse_url as parse_database_url
 from storage.engine import redact_url
-from storage.errors import StorageError
+from storage.errors import DatabaseURLInvalid, StorageError
 
 
 class ConfigError(UsageError):
@@ -64,9 +64,10 @@ def _database(raw: str) -> str:
     try:
         parse_database_url(raw.strip())
     except StorageError as exc:
+        why = f" ({exc.reason})" if isinstance(exc, DatabaseURLInvalid) and exc.reason else ""
         raise ValueError(
             "expected a SQLAlchemy URL like sqlite:///pollbot.db or "
-            "postgresql+psycopg://user@host/db"
+            f"postgresql+psycopg://user@host/db{why}"
         ) from exc
     return raw.strip()
 
@@ -142,8 +143,7 @@ def _shown(name: str, raw: str) -> str:
         return "'***'"
     if name == "POLLBOT_DATABASE_URL":
         return repr(redact_url(raw))
-    text = raw if len(raw) <= 80 else raw[:77] + "..."
-    return repr(text.encode("unicode_escape").decode("ascii"))
+    return shown(raw, 80)
 
 
 def load_settings(

@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from jobs.errors import shown
+
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 USERNAME = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+MAX_DURATION = timedelta(days=366)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -30,6 +33,8 @@ def parse_duration(raw: str) -> timedelta:
         raise ValueError("expected a duration like 90s, 15m or 2h")
     if total <= 0:
         raise ValueError("expected a duration greater than zero")
+    if total > MAX_DURATION.total_seconds():
+        raise ValueError("expected a duration of at most 366d")
     return timedelta(seconds=total)
 
 
@@ -65,7 +70,10 @@ def parse_cron(raw: str, tz: ZoneInfo) -> str:
     try:
         CronTrigger.from_crontab(text, timezone=tz)
     except ValueError as exc:
-        raise ValueError(f"expected a 5-field cron expression like '0 9 * * *' ({exc})") from exc
+        # APScheduler quotes the field it refused: shown, not raw (it is user input).
+        raise ValueError(
+            f"expected a 5-field cron expression like '0 9 * * *' ({shown(str(exc), 80)[1:-1]})"
+        ) from exc
     return text
 
 
@@ -75,7 +83,7 @@ def parse_timezone(raw: str) -> ZoneInfo:
         if not text or text.startswith(("/", ".")) or ".." in text:
             raise ZoneInfoNotFoundError(text)
         return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Europe' is a dir
         raise ValueError("expected an IANA time zone like UTC or Europe/Berlin") from exc
 
 
@@ -111,6 +119,6 @@ def parse_usernames(raw: str) -> tuple[str, ...]:
     for item in parse_list(raw):
         match = USERNAME.match(item)
         if not match:
-            raise ValueError(f"expected usernames (letters, digits, _; 1-15), got {item!r}")
+            raise ValueError(f"expected usernames (letters, digits, _; 1-15), got {shown(item)}")
         names.append(match.group(1).lower())
     return tuple(dict.fromkeys(names))

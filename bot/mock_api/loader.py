@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.mock_api.scenario import Scenario, ScenarioError
 from bot.mock_api.validate import validate
+from jobs.errors import shown
 
 BUILTIN_DIR = Path(__file__).with_name("scenarios")
 BUILTIN_PREFIX = "builtin:"
@@ -15,6 +16,11 @@ BUILTIN_PREFIX = "builtin:"
 
 def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.json"))
+
+
+def _named(text: str) -> str:
+    """A file name as it may appear in a message: control and bidi characters escaped."""
+    return shown(text, 200)[1:-1]
 
 
 def resolve_ref(ref: str | Path) -> Path:
@@ -26,13 +32,13 @@ def resolve_ref(ref: str | Path) -> Path:
     path = BUILTIN_DIR / f"{name}.json"
     if not name or "/" in name or not path.is_file():
         have = ", ".join(builtin_names()) or "none"
-        raise ScenarioError(f"scenario {text}: no such builtin scenario (have: {have})")
+        raise ScenarioError(f"scenario {_named(text)}: no such builtin scenario (have: {have})")
     return path
 
 
 def load_scenario(ref: str | Path) -> Scenario:
     """Reads and validates a scenario file (a path, or ``builtin:NAME``)."""
-    source = str(ref)
+    source = _named(str(ref))
     path = resolve_ref(ref)
     try:
         raw = path.read_text(encoding="utf-8")

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[A-Za-z0-9_]{1,15})+")
 MAX_COMMAND_CHARS = 500
+# Direction overrides make a client show other text than what was sent ("poll 123" shown
+# reversed): a mention holding one is never run, whatever it seems to say.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,8 @@ def parse_mention(text: str, *, bot_username: str) -> CommandCall | None:
     handles = {h.lower() for h in re.findall(r"@([A-Za-z0-9_]{1,15})", lead.group())}
     if bot_username.lower() not in handles:
         return None
+    if _BIDI.search(text[: MAX_COMMAND_CHARS * 2]):
+        return CommandCall("", (), "")
     words = clean[lead.end() :].split()
     if not words:
         return CommandCall("", (), "")
