@@ -125,7 +125,17 @@ class CommandsJob:
             return int(ctx.platform.create_post(text, in_reply_to=target))
         except DuplicatePost:
             done = _reply_to(ctx.platform.recent_own_posts(since=since), target)
-            return int(done) if done is not None else None
+            if done is not None:
+                return int(done)  # it went out before all
+        except PlatformRejected as exc:
+            log.error("replying to mention %s failed: %s", target, exc)
+            return None
+        # The same answer to another mention went out within the day, and X refuses the
+        # same text twice: make this one its own by naming the mention it answers.
+        tag = f" [#{target[-4:]}]"
+        unique = compose_reply(text, limit=ctx.platform.max_post_length - len(tag)) + tag
+        try:
+            return int(ctx.platform.create_post(unique, in_reply_to=target))
         except PlatformRejected as exc:
             log.error("replying to mention %s failed: %s", target, exc)
             return None
