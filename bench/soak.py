@@ -167,7 +167,8 @@ def run_soak(cfg: SoakConfig, *, say: Callable[[str], None] = print) -> SoakRepo
             say(line)
         for check in report.checks:
             say(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
-        say(f"result: {'PASS' if not report.failed else 'FAIL'} (work folder {work})")
+        kept = "" if own_dir and not report.failed else f" (logs and store kept in {work})"
+        say(f"result: {'PASS' if not report.failed else 'FAIL'}{kept}")
         return report
     finally:
         db.dispose()
