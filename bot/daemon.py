@@ -43,11 +43,13 @@ class Daemon:
         speed: float = 1.0,
         on_outcome: Callable[[RunOutcome], None] | None = None,
         jobs: tuple[str, ...] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.app = app
         self.speed = speed
         self.on_outcome = on_outcome
-        self.stop = threading.Event()
+        self.stop = stop or threading.Event()  # may be set by a signal before run() starts
+        self._stopping = False
         self.holder = Holder.here("daemon")
         self.metrics = Metrics()
         self.jobs = {n: j for n, j in all_jobs().items() if jobs is None or n in jobs}
@@ -115,8 +117,9 @@ class Daemon:
     # -- life cycle ----------------------------------------------------------------------
 
     def request_stop(self, reason: str = "stop requested") -> None:
-        if self.stop.is_set():
+        if self._stopping:
             return
+        self._stopping = True
         log.info("%s: finishing the pages in hand, then exiting", reason)
         self.stop.set()
         # Shut the scheduler down from another thread: this may run inside a signal handler.
@@ -141,6 +144,9 @@ class Daemon:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
+        if self.stop.is_set():
+            log.info("stop requested while starting: exiting before any job runs")
+            return 0
         now = datetime.now(UTC)
         for name, sched in schedules(app.settings, speed=self.speed).items():
             if name not in self.jobs:

@@ -37,6 +37,7 @@ BAD_VALUES = [
     ("POLLBOT_COMMANDS_EVERY", "-1m", "duration"),
     ("POLLBOT_SUMMARY_CRON", "0 25 * * *", "cron"),
     ("POLLBOT_SUMMARY_CRON", "every morning", "cron"),
+    ("POLLBOT_SUMMARY_CRON", "0 0 31 2 *", "never fires"),
     ("POLLBOT_TIMEZONE", "Mars/Olympus_Mons", "time zone"),
     ("POLLBOT_DRY_RUN", "maybe", "true or false"),
     ("POLLBOT_MONTHLY_POST_READS", "0", "positive whole number"),

@@ -310,3 +310,12 @@ def test_metrics_and_health_endpoints(db_url: str, mock_factory: Any) -> None:
     assert 'pollbot_api_rate_limited_total{endpoint="search_recent"} 1.0' in text
     assert 'pollbot_api_requests_total{endpoint="search_recent"}' in text
     assert "pollbot_posts_read_month 30" in text  # 300 replies + the poll's own post
+
+
+def test_sigterm_during_start_up_is_a_clean_exit(db_url: str, mock_factory: Any) -> None:
+    mock = mock_factory(generated_scenario(count=10, hours=1))
+    daemon = start_daemon(env_for(db_url, mock.url))
+    time.sleep(0.8)  # still importing and connecting
+    daemon.send_signal(signal.SIGTERM)
+    _, err = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, err

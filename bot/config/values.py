@@ -4,7 +4,7 @@ or raises ValueError with what was expected (the caller adds the variable's name
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,7 +68,10 @@ def parse_cron(raw: str, tz: ZoneInfo) -> str:
     if len(text.split(" ")) != 5:
         raise ValueError("expected a 5-field cron expression like '0 9 * * *'")
     try:
-        CronTrigger.from_crontab(text, timezone=tz)
+        trigger = CronTrigger.from_crontab(text, timezone=tz)
+        # "0 0 31 2 *" is valid and never fires: no summary would ever be due.
+        if trigger.get_next_fire_time(None, datetime(2000, 1, 1, tzinfo=tz)) is None:
+            raise ValueError("it never fires")
     except ValueError as exc:
         # APScheduler quotes the field it refused: shown, not raw (it is user input).
         raise ValueError(
