@@ -8,8 +8,7 @@ from collections.abc import Sequence
 
 import click
 
-from bot.cli.base import cli
-from bot.cli.errors import exit_with
+from bot.cli import early
 
 
 def _register() -> None:
@@ -18,8 +17,13 @@ def _register() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    _register()
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["run"]:
+        early.catch_stop_signals()  # before the imports below: they take a second or two
+    from bot.cli.base import cli
+    from bot.cli.errors import exit_with
+
+    _register()
     if not args:
         args = ["--help"]
     try:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 
+from bot.cli import early
 from bot.cli.base import cli, get_app
 
 
@@ -20,12 +18,9 @@ def run(ctx: click.Context) -> None:
     Example:
       X_API_BASE_URL=http://127.0.0.1:8787 pollbot run
     """
-    # A signal during start-up (imports take a couple of seconds) still means a clean exit 0.
-    early = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda _s, _f: early.set())
     from bot.daemon import Daemon
 
+    early.catch_stop_signals()  # main() did too; again in case run was called another way
     app = get_app(ctx)
     app.platform()  # credentials are checked before anything is scheduled
-    Daemon(app, stop=early).run()
+    Daemon(app, stop=early.STOP).run()
