@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
-from storage.models import Post, Subject, SubjectPost
+from storage.models import Post, SubjectPost
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +107,3 @@ def iter_replies(
         yield from page
         last = (page[-1].created_at, page[-1].id)
         session.expunge_all()
-
-
-def tracked_post_ids(session: Session) -> set[int]:
-    """Ids of the posts that are subjects themselves (polls), not replies."""
-    q = select(Subject.platform_id).where(Subject.kind == "poll", Subject.platform_id.is_not(None))
-    return {i for i in session.scalars(q) if i is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
@@ -205,8 +205,3 @@ def recent_events(session: Session, *, limit: int = 10) -> list[Event]:
     return list(
         session.scalars(select(Event).order_by(Event.at.desc(), Event.id.desc()).limit(limit))
     )
-
-
-def prune_runs(session: Session, *, before: datetime) -> int:
-    result = session.execute(delete(JobRun).where(JobRun.finished_at < before))
-    return int(result.rowcount)  # type: ignore[attr-defined]
