@@ -163,3 +163,16 @@ def test_api_usage_accumulates_per_month_and_endpoint(db: Database) -> None:
     assert nov.requests == 3
     assert nov.posts_read == 137
     assert nov.by_endpoint["search_recent"] == (2, 137)
+
+
+def test_last_runs_is_the_newest_run_of_each_job(db: Database) -> None:
+    from storage.runs import last_runs, start_run
+
+    with db.write() as s:
+        for minute, job in [(0, "collect"), (1, "polls"), (2, "collect"), (3, "collect")]:
+            start_run(
+                s, job=job, trigger="schedule", holder="h", now=T0 + timedelta(minutes=minute)
+            )
+    with db.read() as s:
+        newest = {job: run.started_at for job, run in last_runs(s).items()}
+    assert newest == {"collect": T0 + timedelta(minutes=3), "polls": T0 + timedelta(minutes=1)}
