@@ -102,7 +102,7 @@ class CommandsJob:
             except PollbotError as exc:
                 reply = f"{cmd.name} failed: {exc}"
         text = compose_reply(reply, limit=ctx.platform.max_post_length)
-        reply_id = self._reply(ctx, post_id, text)
+        reply_id, text = self._reply(ctx, post_id, text)
         self._finish(
             ctx,
             post_id,
@@ -114,31 +114,32 @@ class CommandsJob:
         log.info("answered %r from %s", call.name, author_id)
         return 1
 
-    def _reply(self, ctx: JobContext, mention_id: int, text: str) -> int | None:
+    def _reply(self, ctx: JobContext, mention_id: int, text: str) -> tuple[int | None, str]:
+        """Answer the mention once; returns the reply's id (None if refused) and its text."""
         target = str(mention_id)
         since = ctx.clock.now() - timedelta(hours=1)
         own = ctx.platform.recent_own_posts(since=since)
         done = _reply_to(own, target)
         if done is not None:
-            return int(done)
+            return int(done), text
         try:
-            return int(ctx.platform.create_post(text, in_reply_to=target))
+            return int(ctx.platform.create_post(text, in_reply_to=target)), text
         except DuplicatePost:
             done = _reply_to(ctx.platform.recent_own_posts(since=since), target)
             if done is not None:
-                return int(done)  # it went out before all
+                return int(done), text  # it went out before all
         except PlatformRejected as exc:
             log.error("replying to mention %s failed: %s", target, exc)
-            return None
+            return None, text
         # The same answer to another mention went out within the day, and X refuses the
         # same text twice: make this one its own by naming the mention it answers.
         tag = f" [#{target[-4:]}]"
         unique = compose_reply(text, limit=ctx.platform.max_post_length - len(tag)) + tag
         try:
-            return int(ctx.platform.create_post(unique, in_reply_to=target))
+            return int(ctx.platform.create_post(unique, in_reply_to=target)), unique
         except PlatformRejected as exc:
             log.error("replying to mention %s failed: %s", target, exc)
-            return None
+            return None, text
 
     @staticmethod
     def _finish(ctx: JobContext, post_id: int, **values: object) -> None:

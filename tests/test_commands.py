@@ -102,6 +102,11 @@ def test_unknown_command_gets_help_and_junk_is_handled(
     assert replies_to(mock, unknown)[0]["text"].startswith("Unknown command. Commands: help;")
     answer = replies_to(mock, junk)[0]["text"]
     assert "track poll <url>" in answer and weighted_length(answer) <= 280
+    # The second identical answer was refused as a duplicate and sent naming its mention;
+    # what is stored is what went out.
+    with app.db().read() as s:
+        stored = {str(m.post_id): m.reply_text for m in s.scalars(select(Mention))}
+    assert stored == {unknown: replies_to(mock, unknown)[0]["text"], junk: answer}
 
 
 def test_non_operators_and_lookalikes_get_nothing(setup: tuple[Any, Callable[..., App]]) -> None:
