@@ -21,6 +21,7 @@ from storage.runs import (
     acquire_lease,
     fail_abandoned_runs,
     finish_run,
+    lock_lease,
     release_lease,
     renew_lease,
     start_run,
@@ -108,6 +109,9 @@ def run_job(
     if ctx.trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {ctx.trigger!r}")
     with ctx.db.write() as session:
+        # Read the clock only once the row is ours: a run that finished while we waited for
+        # the lock must not appear to overlap this one.
+        lock_lease(session, job=job.name)
         now = ctx.wall()
         take = partial(
             acquire_lease, session, job=job.name, holder=holder.name, host=holder.host,

@@ -38,6 +38,14 @@ def _info(row: JobLease) -> LeaseInfo | None:
     )
 
 
+def lock_lease(session: Session, *, job: str) -> JobLease:
+    """The job's lease row, locked for this transaction (``FOR UPDATE`` on PostgreSQL; SQLite
+    writers are serialised by ``BEGIN IMMEDIATE``). Waits while another taker holds it, so a
+    clock read after this is later than anything that taker committed."""
+    session.execute(insert_for(session, JobLease).values(job=job).on_conflict_do_nothing())
+    return session.scalars(select(JobLease).where(JobLease.job == job).with_for_update()).one()
+
+
 def acquire_lease(
     session: Session,
     *,
@@ -52,10 +60,8 @@ def acquire_lease(
     """Take the job's lease if free, expired, or held by ``steal_from`` (a holder known to
     be dead). Returns None when taken, else who holds it.
 
-    The row is locked for the check (``FOR UPDATE`` on PostgreSQL; SQLite writers are already
-    serialised by ``BEGIN IMMEDIATE``), so two takers can never both win."""
-    session.execute(insert_for(session, JobLease).values(job=job).on_conflict_do_nothing())
-    row = session.scalars(select(JobLease).where(JobLease.job == job).with_for_update()).one()
+    The row is locked for the check (``lock_lease``), so two takers can never both win."""
+    row = lock_lease(session, job=job)
     current = _info(row)
     live = current is not None and current.expires_at > now
     if current is not None and live and current.holder not in (holder, steal_from):
