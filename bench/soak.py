@@ -67,6 +67,10 @@ class SoakConfig:
     restart_every: float = 0.0  # graceful restarts (SIGTERM, start again); 0: one daemon
     sample_every: float = 2.0
     max_rss_growth_mb: float | None = None
+    # How much of what was visible the daemon must have stored by itself: a throughput
+    # figure, judged by the bench; None (the test) reports it without judging, since a shared
+    # machine's load decides it, and the final store checks decide correctness.
+    min_kept_up: float | None = 0.9
     workdir: Path | None = None  # kept when given; a temporary folder otherwise
 
 
@@ -141,7 +145,7 @@ def run_soak(cfg: SoakConfig, *, say: Callable[[str], None] = print) -> SoakRepo
         # The end: faults off, the clock stopped, one clean run of every job.
         requests.post(f"{mock.url}/_mock/faults", json={"clear": True}, timeout=10)
         now = common.freeze_clock(mock)
-        kept_up = common.check_kept_up(db, mock, until=stopped_at)
+        kept_up = common.check_kept_up(db, mock, until=stopped_at, least=cfg.min_kept_up or 0.0)
         problems = common.final_clean_runs(env, work)
         report.runs = common.run_counts(db)
         stats = common.mock_stats(mock.url)

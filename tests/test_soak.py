@@ -24,6 +24,7 @@ def test_fault_soak_loses_nothing_and_posts_everything_once(db_url: str, tmp_pat
             restart_every=10.0,  # each start asks "what is due?" at once
             sample_every=1.0,
             workdir=tmp_path,
+            min_kept_up=None,  # throughput under load is the bench's to judge, not a test's
         ),
         say=lines.append,
     )
