@@ -135,6 +135,8 @@ def collect_in_process(
         track(app.db(), SubjectRef("poll", POLL_POST_ID), now=app.wall())
         ctx = app.job_context(trigger="cli")
         score_text("warm up")
+        ctx.scorer.warm()
+        ctx.scorer.submit([("warm up", "en")]).result()  # the scoring process is up
         before = mock.stats()
         start, cpu = time.perf_counter(), time.process_time()
         if profile is not None:

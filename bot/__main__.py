@@ -1,3 +1,5 @@
 from bot.cli import main
 
-main()
+# Guarded: a scoring process (``multiprocessing`` spawn) imports this module again.
+if __name__ == "__main__":
+    main()

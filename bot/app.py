@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
+from bot.scoring import ProcessScorer, default_processes
 from jobs.base import JobContext, JobOptions, NoProgress, Progress
+from jobs.scoring import InlineScorer, Scorer
 from jobs.tracking import track_configured
 from jobs.usage import UsageMeter
 from storage.engine import Database
@@ -56,6 +58,7 @@ class App:
     _platform: XPlatform | None = field(default=None, repr=False)
     _usage: UsageMeter | None = field(default=None, repr=False)
     _clock: PlatformClock | None = field(default=None, repr=False)
+    _scorer: Scorer | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
@@ -131,6 +134,17 @@ class App:
                 self._usage = UsageMeter(self.db(), now=lambda: self.platform().now())
             return self._usage
 
+    def scorer(self) -> Scorer:
+        """Where collection scores its pages: worker processes (started on first use, shared
+        by every job of this process) or this process (``POLLBOT_SCORING_PROCESSES=0``)."""
+        with self._lock:
+            if self._scorer is None:
+                processes = self.settings.scoring_processes
+                if processes is None:
+                    processes = default_processes()
+                self._scorer = ProcessScorer(processes) if processes else InlineScorer()
+            return self._scorer
+
     def options(self) -> JobOptions:
         s = self.settings
         return JobOptions(
@@ -167,9 +181,14 @@ class App:
             subject=subject,
             trigger=trigger,
             chart=_render_chart,
+            scorer=self.scorer(),
         )
 
     def close(self) -> None:
+        with self._lock:
+            scorer, self._scorer = self._scorer, None
+        if isinstance(scorer, ProcessScorer):
+            scorer.close()
         if self._db is not None:
             self._db.dispose()
             self._db = None

@@ -147,6 +147,8 @@ class Daemon:
         if self.stop.is_set():
             log.info("stop requested while starting: exiting before any job runs")
             return 0
+        if "collect" in self.jobs:
+            app.scorer().warm()  # scoring processes start now, not on the first page
         now = datetime.now(UTC)
         for name, sched in schedules(app.settings, speed=self.speed).items():
             if name not in self.jobs:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jobs.clock import Clock
 from jobs.platform import Platform
+from jobs.scoring import InlineScorer, Scorer
 from jobs.usage import UsageMeter
 from storage.engine import Database
 
@@ -58,6 +59,7 @@ class JobContext:
     keepalive: Callable[[], None] = lambda: None  # renews the lease; called between pages
     chart: ChartRenderer | None = None  # draws summary charts when the platform takes media
     stored: int = 0  # items committed so far in this run, reported even if it fails later
+    scorer: Scorer = field(default_factory=InlineScorer)  # where pages are scored
 
 
 @dataclass(frozen=True, slots=True)

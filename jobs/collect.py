@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from jobs.base import JobContext, JobResult
 from jobs.errors import BudgetExhausted
-from jobs.ingest import to_rows
+from jobs.ingest import ScoredSink, Scores, to_rows
 from jobs.platform import Page, Poll, Post
-from jobs.streams import StorePage, StreamResult, run_stream
+from jobs.streams import StreamResult, run_stream
 from jobs.subjects import parse_subject
 from storage.models import Subject
 from storage.posts import insert_posts
@@ -91,18 +91,24 @@ class CollectJob:
                 return
             yield from pages
 
-        def store_own(session: Session, page: Page) -> int:
-            insert_posts(session, to_rows(page.posts, fetched_at=ctx.clock.now()), subject_id=None)
+        def store_own(session: Session, page: Page, scores: Scores) -> int:
+            rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now())
+            insert_posts(session, rows, subject_id=None)
             return self._adopt_polls(ctx, session, account, page)
 
-        run_stream(ctx, cursor_name=f"account:{user_id}:posts", fetch=timeline, store=store_own)
+        run_stream(
+            ctx,
+            cursor_name=f"account:{user_id}:posts",
+            fetch=timeline,
+            sink=ScoredSink(ctx.scorer, store_own),
+        )
 
         query = f"to:{account.key} is:reply"
         result = run_stream(
             ctx,
             cursor_name=f"account:{user_id}:replies",
             fetch=lambda s, u: ctx.platform.search_recent(query, since_id=s, until_id=u),
-            store=self._store_replies(ctx, account),
+            sink=self._replies_sink(ctx, account),
         )
         self._log(account, result)
         return result.new
@@ -153,7 +159,7 @@ class CollectJob:
             fetch=lambda s, u: ctx.platform.search_recent(
                 f"conversation_id:{poll.key} is:reply", since_id=s, until_id=u
             ),
-            store=self._store_replies(ctx, poll),
+            sink=self._replies_sink(ctx, poll),
         )
         self._log(poll, result)
         now = ctx.clock.now()
@@ -178,16 +184,16 @@ class CollectJob:
 
     # -- shared ------------------------------------------------------------------------------
 
-    def _store_replies(self, ctx: JobContext, subject: SubjectView) -> StorePage:
-        root = subject.key if subject.kind == "poll" else None
+    def _replies_sink(self, ctx: JobContext, subject: SubjectView) -> ScoredSink:
+        root = int(subject.key) if subject.kind == "poll" else None
 
-        def store(session: Session, page: Page) -> int:
-            posts = [p for p in page.posts if p.id != root]
-            return insert_posts(
-                session, to_rows(posts, fetched_at=ctx.clock.now()), subject_id=subject.id
-            )
+        def store(session: Session, page: Page, scores: Scores) -> int:
+            rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now())
+            # A poll's own post comes with its conversation; it is the subject, not a reply.
+            replies = [r for r in rows if r.id != root] if root is not None else rows
+            return insert_posts(session, replies, subject_id=subject.id)
 
-        return store
+        return ScoredSink(ctx.scorer, store)
 
     @staticmethod
     def _log(subject: SubjectView, result: StreamResult) -> None:

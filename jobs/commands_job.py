@@ -19,7 +19,7 @@ from jobs.mentions.access import allowed, operator_ids
 from jobs.mentions.commands import COMMANDS, help_text
 from jobs.mentions.parse import parse_mention
 from jobs.platform import Page, Post
-from jobs.streams import run_stream
+from jobs.streams import Plain, run_stream
 from jobs.summary import compose_reply
 from storage.dialect import insert_for
 from storage.models import Mention
@@ -55,7 +55,7 @@ class CommandsJob:
             ctx,
             cursor_name=f"mentions:{me.id}",
             fetch=lambda s, u: ctx.platform.mentions(me.id, since_id=s, until_id=u),
-            store=store,
+            sink=Plain(store),
         )
         with ctx.db.read() as session:
             pending = [

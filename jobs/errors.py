@@ -77,3 +77,8 @@ class LeaseHeld(PollbotError):
 
 class JobFailed(PollbotError):
     """A job ran and failed (exit code 1): the platform or the store let it down."""
+
+
+class ScoringFailed(JobFailed):
+    """The scoring process died or could not start; the page it held is stored by the next
+    run, since its cursor did not move."""

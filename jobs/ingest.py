@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime
 
-from jobs.platform import Post
-from jobs.sentiment import score_posts
+from sqlalchemy.orm import Session
+
+from jobs.platform import Page, Post
+from jobs.scoring import Scorer
+from jobs.sentiment import Score
 from storage.posts import PostRow
+
+Scores = list[Score | None]
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-def to_rows(posts: Sequence[Post], *, fetched_at: datetime) -> list[PostRow]:
-    scores = score_posts([(p.text, p.lang) for p in posts])
+def to_rows(
+    posts: Sequence[Post], scores: Sequence[Score | None], *, fetched_at: datetime
+) -> list[PostRow]:
+    """``scores`` are ``score_posts`` of the posts' (text, lang), in the same order."""
     rows = []
     for post, score in zip(posts, scores, strict=True):
         rows.append(
@@ -39,3 +48,18 @@ def to_rows(posts: Sequence[Post], *, fetched_at: datetime) -> list[PostRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSink:
+    """A stream sink whose pages are handed to the scorer the moment they arrive and stored,
+    with their scores, when their turn comes (see ``jobs.streams.Sink``)."""
+
+    scorer: Scorer
+    store_page: Callable[[Session, Page, Scores], int]
+
+    def prepare(self, page: Page) -> Future[Scores]:
+        return self.scorer.submit([(p.text, p.lang) for p in page.posts])
+
+    def store(self, session: Session, page: Page, prepared: Scores) -> int:
+        return self.store_page(session, page, prepared)

@@ -13,9 +13,11 @@ one transaction: a crash anywhere loses nothing and stores nothing twice.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,38 @@ log = logging.getLogger("pollbot.collect")
 
 Fetch = Callable[[str | None, str | None], Iterator[Page]]  # (since_id, until_id) -> pages
 StorePage = Callable[[Session, Page], int]  # stores a page in the session; returns new rows
+P = TypeVar("P")
+
+# Pages fetched ahead of the one being stored: one request in flight at a time, but a page
+# whose scoring (in another process) is under way while the next is fetched and an earlier
+# one stored. Two keep both CPUs busy; more would only hold pages a stop throws away.
+READ_AHEAD = 2
+
+
+class Sink(Protocol[P]):
+    """What a stream does with its pages: ``prepare`` as soon as a page arrives (on the
+    read-ahead thread: start work that runs meanwhile, such as scoring in another process);
+    ``store`` in the page's transaction, in page order, with the result of that work, which
+    is waited for before the transaction opens (no write lock is held while waiting)."""
+
+    def prepare(self, page: Page) -> Future[P]: ...
+
+    def store(self, session: Session, page: Page, prepared: P) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """A sink that only stores."""
+
+    store_page: StorePage
+
+    def prepare(self, page: Page) -> Future[None]:
+        done: Future[None] = Future()
+        done.set_result(None)
+        return done
+
+    def store(self, session: Session, page: Page, prepared: None) -> int:
+        return self.store_page(session, page)
 
 
 @dataclass
@@ -52,9 +86,7 @@ def check_budget(ctx: JobContext) -> None:
         )
 
 
-def run_stream(
-    ctx: JobContext, *, cursor_name: str, fetch: Fetch, store: StorePage
-) -> StreamResult:
+def run_stream(ctx: JobContext, *, cursor_name: str, fetch: Fetch, sink: Sink[Any]) -> StreamResult:
     """Fetch and store one stream from where its cursor stands. Stops early (cursor safe)
     when ``ctx.stop`` is set; raises BudgetExhausted before a request past the cap, and the
     platform's errors (RateLimited, PlatformUnavailable) as they come, cursor safe."""
@@ -62,42 +94,51 @@ def run_stream(
         state = load_cursor(session, cursor_name)
     result = StreamResult()
     resumed = state.in_pass
-    _run_pass(ctx, state, fetch=fetch, store=store, result=result)
+    _run_pass(ctx, state, fetch=fetch, sink=sink, result=result)
     if resumed and result.complete and not ctx.stop.is_set():
         # That finished a pass interrupted earlier; what arrived since it began is newer than
         # its newest id, one more pass away.
         result.complete = False
         with ctx.db.read() as session:
             state = load_cursor(session, cursor_name)
-        _run_pass(ctx, state, fetch=fetch, store=store, result=result)
+        _run_pass(ctx, state, fetch=fetch, sink=sink, result=result)
     return result
 
 
 def _run_pass(
-    ctx: JobContext, state: CursorState, *, fetch: Fetch, store: StorePage, result: StreamResult
+    ctx: JobContext, state: CursorState, *, fetch: Fetch, sink: Sink[Any], result: StreamResult
 ) -> None:
     check_budget(ctx)
-    with _ReadAhead(ctx, fetch(_s(state.since_id), _s(state.pass_until_id))) as pages:
-        _store_pages(ctx, state, pages, store=store, result=result)
+    pages = fetch(_s(state.since_id), _s(state.pass_until_id))
+    with _ReadAhead(ctx, pages, sink.prepare) as ahead:
+        _store_pages(ctx, state, ahead, sink=sink, result=result)
 
 
 def _store_pages(
     ctx: JobContext,
     state: CursorState,
-    pages: _ReadAhead,
+    ahead: _ReadAhead[Any],
     *,
-    store: StorePage,
+    sink: Sink[Any],
     result: StreamResult,
 ) -> None:
     cursor_name = state.name
     while True:
-        page = pages.next()
-        if page is None:
+        item = ahead.next()
+        if isinstance(item, _Halt):
+            if ctx.stop.is_set():
+                log.info("stopping %s on request before its next page", cursor_name)
+                return
+            check_budget(ctx)  # raises: the cap is why the next page was not asked for
+            return  # the month turned meanwhile: the next run goes on
+        if item is None:
             # The platform had nothing at all (no page): the pass is complete as it stands.
             state = _complete(state)
             _save_only(ctx, state)
             result.complete = True
             return
+        page, pending = item
+        prepared = pending.result()  # its error (ScoringFailed) fails the run, cursor safe
         ids = [int(p.id) for p in page.posts]
         last = page.next_token is None
         if ids:
@@ -106,7 +147,7 @@ def _store_pages(
         if last:
             state = _complete(state)
         with ctx.db.write() as session:
-            new = store(session, page) if page.posts else 0
+            new = sink.store(session, page, prepared) if page.posts else 0
             save_cursor(session, state, now=ctx.clock.now())
             ctx.usage.flush(session)
         result.pages += 1
@@ -118,56 +159,67 @@ def _store_pages(
         if last:
             result.complete = True
             return
-        if ctx.stop.is_set():
+        if ctx.stop.is_set():  # pages fetched ahead are left for the next run
             log.info(
                 "stopping %s mid-pass on request; it resumes below id %s",
                 cursor_name,
                 state.pass_until_id,
             )
             return
-        pages.prefetch_or_check()
 
 
-class _ReadAhead:
-    """Fetches the next page on a worker thread while the current one is scored and stored.
+class _Halt:
+    """The next page was not asked for: the job is stopping, or the read cap is reached."""
 
-    Only one request is ever in flight and pages are still taken in order, so the cursor
-    logic is unchanged. The read budget is checked before each request is sent; a page
-    fetched ahead but not stored (the job was asked to stop) is simply fetched again by
-    the next run."""
 
-    def __init__(self, ctx: JobContext, pages: Iterator[Page]) -> None:
+_HALT = _Halt()
+
+
+class _ReadAhead(Generic[P]):
+    """Fetches up to ``READ_AHEAD`` pages ahead on a worker thread, preparing each as it
+    arrives, while the main thread stores them in order.
+
+    Requests stay one at a time and in order, so the cursor logic is unchanged. Whether the
+    job may read on is decided on the worker right before each request, with every earlier
+    answer already counted, so the read cap is overshot by at most one page as before. Pages
+    fetched ahead but not stored (the job was asked to stop, or failed) are simply fetched
+    again by the next run; the cursor never claimed them."""
+
+    def __init__(
+        self, ctx: JobContext, pages: Iterator[Page], prepare: Callable[[Page], Future[P]]
+    ) -> None:
         self._ctx = ctx
         self._pages = pages
+        self._prepare = prepare
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
-        self._ahead: Future[Page | None] | None = None
+        self._queue: deque[Future[tuple[Page, Future[P]] | _Halt | None]] = deque()
 
-    def __enter__(self) -> _ReadAhead:
+    def __enter__(self) -> _ReadAhead[P]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def next(self) -> Page | None:
-        if self._ahead is not None:
-            ahead, self._ahead = self._ahead, None
-            page = ahead.result()  # the platform's errors surface here, as they would have
-        else:
-            page = next(self._pages, None)
-        if page is not None and page.next_token is not None and self._may_read():
-            self._ahead = self._pool.submit(next, self._pages, None)
-        return page
+    def next(self) -> tuple[Page, Future[P]] | _Halt | None:
+        if not self._queue:
+            self._queue.append(self._pool.submit(self._fetch))
+        item = self._queue.popleft().result()  # the platform's errors surface here
+        if isinstance(item, tuple) and item[0].next_token is not None:
+            while len(self._queue) < READ_AHEAD:
+                self._queue.append(self._pool.submit(self._fetch))
+        return item
 
-    def prefetch_or_check(self) -> None:
-        """Before the next page: if it was not fetched ahead, say why (the budget)."""
-        if self._ahead is None:
-            check_budget(self._ctx)
-
-    def _may_read(self) -> bool:
+    def _fetch(self) -> tuple[Page, Future[P]] | _Halt | None:
+        # On the worker thread, one task after the other.
         ctx = self._ctx
         if ctx.stop.is_set():
-            return False
-        return ctx.usage.posts_read_this_month() < ctx.options.monthly_post_reads
+            return _HALT
+        if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
+            return _HALT
+        page = next(self._pages, None)  # after the last page (or an error): None, no request
+        if page is None:
+            return None
+        return page, self._prepare(page)
 
 
 def _complete(state: CursorState) -> CursorState:

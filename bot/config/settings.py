@@ -94,6 +94,7 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_port: int | None = None
+    scoring_processes: int | None = None  # None: auto (one when a second CPU is there)
 
     @property
     def safe_database_url(self) -> str:
@@ -133,6 +134,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any] | None]] = {
         lambda s: v.parse_choice(s, ("debug", "info", "warning", "error")).upper(),
     ),
     "POLLBOT_METRICS_PORT": ("metrics_port", v.parse_port),
+    "POLLBOT_SCORING_PROCESSES": ("scoring_processes", v.parse_processes),
 }
 VARIABLES = tuple(_VARIABLES)
 _SECRET_VARIABLES = {name for name in VARIABLES if name.startswith("X_") and "URL" not in name}

@@ -54,6 +54,16 @@ def parse_positive_int(raw: str) -> int:
     return int(text)
 
 
+def parse_processes(raw: str) -> int | None:
+    """``auto`` (None: decided by the CPUs available) or a whole number 0-64."""
+    text = raw.strip().lower()
+    if text == "auto":
+        return None
+    if not re.fullmatch(r"\d+", text) or int(text) > 64:
+        raise ValueError("expected auto or a whole number 0-64 (0 scores in the job's own process)")
+    return int(text)
+
+
 def parse_port(raw: str) -> int | None:
     text = raw.strip()
     if text == "":
