@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta
+from dataclasses import fields, replace
+from datetime import UTC, datetime, timedelta, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select, text
 
 from storage.engine import Database
 from storage.migrate import current_revision, head_revision, upgrade
@@ -92,6 +93,71 @@ def test_aware_utc_round_trip(db: Database) -> None:
         assert post is not None
         assert post.created_at == T0 + timedelta(seconds=42)
         assert post.created_at.tzinfo is not None
+
+
+ODD_ROWS = [
+    PostRow(  # every column set; a text with NUL and emoji; a time given in another zone
+        id=2**63 - 1,
+        author_id=2**62,
+        text="a\x00b \u2764\ufe0f &amp; \U0001f600",
+        created_at=datetime(2022, 11, 19, 2, 30, 0, 1, tzinfo=timezone(timedelta(hours=2))),
+        fetched_at=datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        conversation_id=1,
+        in_reply_to_user_id=2,
+        replied_to_id=3,
+        lang="en",
+        poll_id=4,
+        metrics={"like_count": 3, "reply_count": 0},
+        compound=-0.9999,
+        pos=0.0,
+        neu=0.25,
+        neg=0.75,
+        label="negative",
+    ),
+    PostRow(  # every optional column empty, a time on a whole second
+        id=7,
+        author_id=8,
+        text="",
+        created_at=datetime(2022, 11, 19, tzinfo=UTC),
+        fetched_at=datetime(2022, 11, 19, tzinfo=UTC),
+    ),
+]
+
+
+def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
+    """``insert_posts`` encodes values itself, for speed: the raw stored values (what any
+    later reader sees) must equal those of SQLAlchemy's own typed insert of the same rows."""
+    sid = subject(db)
+    with db.write() as s:
+        assert insert_posts(s, ODD_ROWS, subject_id=sid) == 2
+    shifted = [replace(r, id=r.id - 100) for r in ODD_ROWS]
+    with db.write() as s:
+        s.execute(
+            insert(Post),
+            [{f.name: getattr(r, f.name) for f in fields(PostRow)} for r in shifted],
+        )
+        s.execute(
+            insert(SubjectPost),
+            [
+                {"subject_id": sid, "post_id": r.id, "created_at": r.created_at,
+                 "label": r.label, "compound": r.compound}
+                for r in shifted
+            ],
+        )  # fmt: skip
+    with db.read() as s:
+        raw = {
+            row[0]: row[1:]
+            for row in s.execute(text("SELECT * FROM posts")).all()  # no type processing
+        }
+        links = {row[1]: row for row in s.execute(text("SELECT * FROM subject_posts")).all()}
+        orm = {p.id: p for p in s.scalars(select(Post))}
+    for fast in ODD_ROWS:
+        assert raw[fast.id] == raw[fast.id - 100]
+        assert links[fast.id][2:] == links[fast.id - 100][2:]
+        read = orm[fast.id]
+        assert read.text == fast.text.replace("\x00", "\ufffd")
+        assert read.created_at == fast.created_at and read.created_at.tzinfo is not None
+        assert read.metrics == fast.metrics
 
 
 _WORKER = textwrap.dedent(

@@ -464,6 +464,30 @@ def conversation(mock: MockServer) -> list[str]:
     return sorted(ids, key=int, reverse=True)
 
 
+def test_the_environment_proxy_is_used_for_the_host_requests_really_go_to(
+    mock_after_the_poll: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests no longer reads the environment per request (it cost a tenth of a page's
+    time): the transport must still route through ``HTTP_PROXY``, and honour ``NO_PROXY``,
+    for the mock's host (not tweepy's api.twitter.com)."""
+    with socket.socket() as closed:  # a port nothing listens on: the "proxy" refuses
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", dead)
+    monkeypatch.setenv("http_proxy", dead)
+    h = Harness(mock_after_the_poll, retries=0)
+    with pytest.raises(PlatformUnavailable):
+        h.platform.user_by_username("elonmusk")
+    assert h.requests_to("user_by_username") == 0  # it went to the proxy, not the mock
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    h = Harness(mock_after_the_poll, retries=0)
+    assert h.platform.user_by_username("elonmusk").id == OWNER
+    assert h.requests_to("user_by_username") == 1
+
+
 def test_pagination_returns_each_reply_once_newest_first(mock_after_the_poll: MockServer) -> None:
     h = Harness(mock_after_the_poll)
     pages = list(h.platform.search_recent(f"conversation_id:{ROOT} is:reply"))
