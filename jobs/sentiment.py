@@ -44,6 +44,11 @@ class Score:
     neg: float
     label: str
 
+    def __reduce__(self) -> tuple[type[Score], tuple[float, float, float, float, str]]:
+        # Scores cross from the scoring process by pickle: rebuilt from a plain tuple, not
+        # by the frozen dataclass's field-by-field __setstate__ (a fifth of the unpickling).
+        return (Score, (self.compound, self.pos, self.neu, self.neg, self.label))
+
 
 @dataclass(frozen=True, slots=True)
 class Tally:

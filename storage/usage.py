@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,16 +24,26 @@ def record_usage(
     session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
 ) -> None:
     values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
-    stmt = insert_for(session, ApiUsage).values(values)
-    session.execute(
-        stmt.on_conflict_do_update(
+    session.execute(_upsert(session.get_bind().dialect.name, session), values)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str, session: Session) -> Any:
+    # Built once per dialect: this runs with every page stored, and building the statement
+    # anew each time cost more than executing it.
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = insert_for(session, ApiUsage)
+        stmt = _UPSERTS[dialect] = insert.on_conflict_do_update(
             index_elements=["month", "endpoint"],
             set_={
-                "requests": ApiUsage.requests + stmt.excluded.requests,
-                "posts_read": ApiUsage.posts_read + stmt.excluded.posts_read,
+                "requests": ApiUsage.requests + insert.excluded.requests,
+                "posts_read": ApiUsage.posts_read + insert.excluded.posts_read,
             },
         )
-    )
+    return stmt
 
 
 def month_usage(session: Session, month: str) -> MonthUsage:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
 JSON = Mapping[str, Any]
+# Answers come from json.loads, so their objects are dicts: the per-post helpers check for
+# ``dict`` (a plain type check) rather than ``Mapping`` (an ABC lookup, 20 checks a post).
 
 
 def parse_datetime(value: object) -> datetime | None:
@@ -63,14 +65,14 @@ def parse_user(obj: JSON) -> User:
 def _replied_to(obj: JSON) -> str | None:
     refs = obj.get("referenced_tweets") or ()
     for ref in refs:
-        if isinstance(ref, Mapping) and ref.get("type") == "replied_to" and "id" in ref:
+        if isinstance(ref, dict) and ref.get("type") == "replied_to" and "id" in ref:
             return str(ref["id"])
     return None
 
 
 def _first_poll_id(obj: JSON) -> str | None:
     attachments = obj.get("attachments")
-    if not isinstance(attachments, Mapping):
+    if not isinstance(attachments, dict):
         return None
     poll_ids = attachments.get("poll_ids") or ()
     return str(poll_ids[0]) if poll_ids else None
@@ -78,9 +80,9 @@ def _first_poll_id(obj: JSON) -> str | None:
 
 def _metrics(obj: JSON) -> dict[str, int]:
     raw = obj.get("public_metrics")
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict):
         return {}
-    return {str(k): int(v) for k, v in raw.items() if isinstance(v, int | float)}
+    return {str(k): int(v) for k, v in raw.items() if isinstance(v, (int, float))}
 
 
 def parse_post(obj: JSON) -> Post | None:
