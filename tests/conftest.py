@@ -192,6 +192,23 @@ def mock_factory() -> Iterator[Callable[..., Any]]:
         server.stop()
 
 
+@pytest.fixture
+def make_app() -> Iterator[Callable[..., Any]]:
+    """``App(...)``, closed after the test: its scoring process and connections go with it."""
+    from bot.app import App
+
+    apps: list[App] = []
+
+    def make(*args: Any, **kwargs: Any) -> App:
+        app = App(*args, **kwargs)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
 def settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
     from dataclasses import replace
 

@@ -48,9 +48,9 @@ def stored(app: App) -> list[int]:
 
 
 @pytest.fixture
-def app_for(db_url: str) -> Callable[..., App]:
+def app_for(db_url: str, make_app: Callable[..., App]) -> Callable[..., App]:
     def make(mock: Any, **overrides: Any) -> App:
-        return App(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
+        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
 
     return make
 

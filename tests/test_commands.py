@@ -45,13 +45,15 @@ def run(app: App) -> RunOutcome:
 
 
 @pytest.fixture
-def setup(db_url: str, mock_factory: Any) -> tuple[Any, Callable[..., App]]:
+def setup(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> tuple[Any, Callable[..., App]]:
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
 
     def make(**overrides: Any) -> App:
         overrides.setdefault("operators", ("ops_alice",))
-        return App(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
+        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
 
     return mock, make
 

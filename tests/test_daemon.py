@@ -161,10 +161,12 @@ def test_jobs_run_while_the_daemon_runs_the_same_job_exits_3(
     assert daemon.returncode == 0
 
 
-def test_summary_due_while_down_is_made_once_at_start(db_url: str, mock_factory: Any) -> None:
+def test_summary_due_while_down_is_made_once_at_start(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
     mock = mock_factory(generated_scenario(count=500, hours=10))
     mock.set_clock(T0 + timedelta(hours=1, minutes=50))
-    app = App(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
+    app = make_app(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
     track(app.db(), SubjectRef("poll", POLL), now=app.wall())
 
     def summaries() -> list[tuple[datetime, datetime]]:
@@ -195,10 +197,12 @@ def test_summary_due_while_down_is_made_once_at_start(db_url: str, mock_factory:
     assert len(posted) == 2
 
 
-def test_scheduled_summary_fires_on_the_platform_clock(db_url: str, mock_factory: Any) -> None:
+def test_scheduled_summary_fires_on_the_platform_clock(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
     mock = mock_factory(generated_scenario(count=300, hours=10))
     mock.set_clock(T0 + timedelta(hours=2, minutes=59))
-    app = App(settings_for(db_url, mock.url, summary_cron="0 */3 * * *"), sleep=lambda s: None)
+    app = make_app(settings_for(db_url, mock.url, summary_cron="0 */3 * * *"), sleep=lambda s: None)
     track(app.db(), SubjectRef("poll", POLL), now=app.wall())
     # speed 600: "what is due?" is asked 4 times a second, the poll is read every second (its
     # answers carry the moved clock).
@@ -279,7 +283,9 @@ def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_fact
     assert os.environ.get("CI") != "true" or busy >= 0
 
 
-def test_metrics_and_health_endpoints(db_url: str, mock_factory: Any) -> None:
+def test_metrics_and_health_endpoints(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
     import socket
 
     with socket.socket() as sock:
@@ -292,7 +298,7 @@ def test_metrics_and_health_endpoints(db_url: str, mock_factory: Any) -> None:
         "faults",
         {"endpoint": "search_recent", "status": 429, "reset_header": False, "times": 1},
     )
-    app = App(
+    app = make_app(
         settings_for(db_url, mock.url, metrics_port=port, polls=(POLL,)), sleep=lambda s: None
     )
     daemon = Daemon(app, jobs=("collect",))

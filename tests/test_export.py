@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,17 +22,19 @@ from tests.conftest import env_for, run_cli, settings_for
 KEYS = ["id", "conversation_id", "author_id", "created_at", "lang", "text", "compound", "label"]
 
 
-def collected(db_url: str, mock: Any) -> App:
+def collected(db_url: str, mock: Any, make_app: Callable[..., App]) -> App:
     mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
-    app = App(settings_for(db_url, mock.url), sleep=lambda s: None)
+    app = make_app(settings_for(db_url, mock.url), sleep=lambda s: None)
     track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
     run_job(get_job("collect"), app.job_context(trigger="cli"), holder=Holder.here("t"))
     return app
 
 
-def test_jsonl_has_the_spec_keys_and_types(db_url: str, mock_factory: Any) -> None:
+def test_jsonl_has_the_spec_keys_and_types(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
     mock = mock_factory("builtin:nov-2022")
-    app = collected(db_url, mock)
+    app = collected(db_url, mock, make_app)
     result = run_cli("export", "replies", "--format", "jsonl", env=env_for(db_url, mock.url))
     assert result.code == 0, result.err
     rows = [json.loads(line) for line in result.out.splitlines()]
@@ -54,9 +57,9 @@ def test_jsonl_has_the_spec_keys_and_types(db_url: str, mock_factory: Any) -> No
     assert any(r["lang"] != "en" for r in rows)
 
 
-def test_csv_and_filters(db_url: str, mock_factory: Any) -> None:
+def test_csv_and_filters(db_url: str, mock_factory: Any, make_app: Callable[..., App]) -> None:
     mock = mock_factory("builtin:nov-2022")
-    collected(db_url, mock)
+    collected(db_url, mock, make_app)
     env = env_for(db_url, mock.url)
     everything = run_cli("export", "replies", env=env)
     table = list(csv.reader(io.StringIO(everything.out)))

@@ -39,10 +39,10 @@ def posts(mock: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def app_for(db_url: str) -> Callable[..., App]:
+def app_for(db_url: str, make_app: Callable[..., App]) -> Callable[..., App]:
     def make(mock: Any, **overrides: Any) -> App:
         overrides.setdefault("summary_cron", SIX_HOURLY)
-        return App(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
+        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
 
     return make
 
@@ -137,12 +137,12 @@ _KILL_AFTER_POST = textwrap.dedent(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_killed_between_posting_and_recording_posts_each_summary_once(
-    mock_factory: Any, db_url: str
+    mock_factory: Any, db_url: str, make_app: Callable[..., App]
 ) -> None:
     start = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
     mock = mock_factory(generated_scenario(count=400, hours=12, start=start))
     env = env_for(db_url, mock.url, POLLBOT_SUMMARY_CRON="0 * * * *", POLLBOT_POLLS="")
-    app = App(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
+    app = make_app(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
     track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
     for trial in range(10):
         mock.set_clock(start + timedelta(hours=1 + trial, minutes=5))

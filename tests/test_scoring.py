@@ -1,0 +1,199 @@
+"""Scoring in a process of its own (``POLLBOT_SCORING_PROCESSES``): the same scores as in
+the collecting process, a dead worker costs one failed run and nothing stored wrongly,
+and workers never outlive the process that started them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.scoring import ProcessScorer
+from jobs.errors import ScoringFailed
+from jobs.registry import get_job
+from jobs.runner import Holder, run_job
+from jobs.sentiment import score_posts
+from jobs.subjects import SubjectRef
+from jobs.tracking import track
+from storage.models import Post
+from tests.conftest import clean_env, generated_scenario, settings_for
+
+POLL = "1593767953706921985"
+
+ITEMS = [
+    ("I love this, best decision ever!!! 😍", "en"),
+    ("Terrible. Just terrible &amp; sad", "en"),
+    ("ok", None),
+    ("Das ist großartig", "de"),  # not English: not scored
+    ("word " * 400 + "great. " * 30, "en"),  # long: scored in chunks
+    ("", "en"),
+]
+
+
+def workers(parent: psutil.Process | None = None) -> list[psutil.Process]:
+    """The scoring workers (spawned children; not multiprocessing's resource tracker)."""
+    found = []
+    for p in (parent or psutil.Process()).children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+def scorer() -> Iterator[ProcessScorer]:
+    s = ProcessScorer(1)
+    yield s
+    s.close()
+
+
+def test_a_scoring_process_gives_exactly_the_in_process_scores(scorer: ProcessScorer) -> None:
+    scores = scorer.submit(ITEMS).result(timeout=60)
+    assert scores == score_posts(ITEMS)
+    assert scores[3] is None and scores[0] is not None and scores[0].label == "positive"
+    assert scorer.submit([]).result(timeout=60) == []
+
+
+def test_a_killed_worker_fails_its_page_with_a_typed_error_and_the_next_page_gets_a_new_one(
+    scorer: ProcessScorer,
+) -> None:
+    scorer.submit(ITEMS).result(timeout=60)
+    (first,) = workers()
+    # A long page, so the worker is busy with it when it dies.
+    pending = scorer.submit([("good " * 200 + "bad. ", "en")] * 2000)
+    first.kill()
+    with pytest.raises(ScoringFailed, match="the scoring process died"):
+        pending.result(timeout=60)
+    assert scorer.submit(ITEMS).result(timeout=60) == score_posts(ITEMS)
+    assert [w.pid for w in workers()] != [first.pid]
+
+
+def test_a_worker_ignores_the_group_s_sigterm_and_ends_with_its_scorer(
+    scorer: ProcessScorer,
+) -> None:
+    """systemd sends SIGTERM to the whole group: the parent stops cleanly, storing the page
+    in hand, so the worker must still be there to give its scores; closing ends it."""
+    scorer.submit(ITEMS).result(timeout=60)
+    (worker,) = workers()
+    os.kill(worker.pid, signal.SIGTERM)
+    assert scorer.submit(ITEMS).result(timeout=60) == score_posts(ITEMS)
+    assert worker.is_running() and [w.pid for w in workers()] == [worker.pid]
+    scorer.close()
+    assert wait_for(lambda: not worker.is_running())
+    with pytest.raises(ScoringFailed, match="could not start"):
+        scorer.submit(ITEMS).result(timeout=1)
+
+
+_ORPHAN = textwrap.dedent(
+    """
+    import time
+    from bot.scoring import ProcessScorer
+    if __name__ == "__main__":
+        scorer = ProcessScorer(1)
+        scorer.submit([("warm", "en")]).result(timeout=60)
+        print("ready", flush=True)
+        time.sleep(600)
+    """
+)
+
+
+def test_workers_exit_when_their_parent_is_killed(tmp_path: Any) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(_ORPHAN)
+    parent = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=clean_env()
+    )
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
+        (worker,) = workers(psutil.Process(parent.pid))
+        parent.kill()  # SIGKILL: nothing of the parent's runs to close its pool
+        parent.wait()
+        assert wait_for(lambda: not worker.is_running() or worker.status() == "zombie")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+
+
+def _collect(app: App) -> Any:
+    return run_job(get_job("collect"), app.job_context(trigger="cli"), holder=Holder.here("test"))
+
+
+def _scores(app: App) -> dict[int, tuple[Any, ...]]:
+    with app.db().read() as s:
+        rows = s.execute(select(Post.id, Post.compound, Post.pos, Post.neu, Post.neg, Post.label))
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_collect_stores_the_same_scores_with_or_without_a_scoring_process(
+    mock_factory: Any, db_url: str, tmp_path: Any
+) -> None:
+    mock = mock_factory(generated_scenario(count=1200, hours=10))
+    mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
+    stored = []
+    for processes, url in ((1, db_url), (0, f"sqlite:///{tmp_path / 'inline.db'}")):
+        app = App(settings_for(url, mock.url, scoring_processes=processes), sleep=lambda s: None)
+        try:
+            track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+            assert isinstance(app.scorer(), ProcessScorer) is (processes == 1)
+            assert _collect(app).status == "ok"
+            stored.append(_scores(app))
+        finally:
+            app.close()
+    with_process, inline = stored
+    assert len(with_process) == 1200
+    assert with_process == inline
+    assert any(v[4] is None for v in inline.values())  # some not English, not scored
+
+
+def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_completes(
+    mock_factory: Any, db_url: str
+) -> None:
+    mock = mock_factory(generated_scenario(count=2000, hours=10))
+    mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
+    app = App(settings_for(db_url, mock.url, scoring_processes=1), sleep=lambda s: None)
+    try:
+        track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+
+        class KillAfterFirstPage:
+            pages = 0
+
+            def update(self, **counts: int | str) -> None:
+                self.pages += int(counts.get("pages", 0))
+                if self.pages == 1:
+                    for w in workers():
+                        w.kill()
+                        w.wait(timeout=10)
+
+        ctx = app.job_context(trigger="cli", progress=KillAfterFirstPage())
+        outcome = run_job(get_job("collect"), ctx, holder=Holder.here("test"))
+        assert outcome.status == "failed"
+        assert outcome.error and "the scoring process died" in outcome.error
+        partial = _scores(app)
+        assert 100 <= len(partial) < 2000  # the pages before the death stay stored
+        assert _collect(app).status == "ok"
+        assert len(_scores(app)) == 2000
+    finally:
+        app.close()
