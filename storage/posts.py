@@ -72,7 +72,7 @@ def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int |
 _PAGE_TABLE = "pollbot_page"
 _PG_STATEMENTS = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PAGE_TABLE} "
-    f"(LIKE posts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; TRUNCATE {_PAGE_TABLE}",
+    f"(LIKE posts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; DELETE FROM {_PAGE_TABLE}",
     f"COPY {_PAGE_TABLE} ({', '.join(_POST_FIELDS)}) FROM STDIN",
     f"INSERT INTO posts ({', '.join(_POST_FIELDS)}) SELECT {', '.join(_POST_FIELDS)} "
     f"FROM {_PAGE_TABLE} ON CONFLICT DO NOTHING",
@@ -90,7 +90,9 @@ def _copy_posts(
     try:
         with driver.cursor() as cur:
             # Every time: a rolled-back transaction takes a table it created with it, and a
-            # transaction may store several pages (emptied at commit, so empty it first).
+            # transaction may store several pages (emptied at commit, so empty it first;
+            # DELETE, not TRUNCATE, which makes a new file each time: a third of the server's
+            # work for a page).
             cur.execute(create)
             statement = copy
             posts, _ = enc.rows(rows, None)
