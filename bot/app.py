@@ -139,11 +139,13 @@ class App:
         by every job of this process) or this process (``POLLBOT_SCORING_PROCESSES=0``)."""
         with self._lock:
             if self._scorer is None:
-                processes = self.settings.scoring_processes
-                if processes is None:
-                    processes = default_processes()
+                processes = self.scoring_processes()
                 self._scorer = ProcessScorer(processes) if processes else InlineScorer()
             return self._scorer
+
+    def scoring_processes(self) -> int:
+        configured = self.settings.scoring_processes
+        return default_processes() if configured is None else configured
 
     def options(self) -> JobOptions:
         s = self.settings

@@ -147,8 +147,11 @@ class Daemon:
         if self.stop.is_set():
             log.info("stop requested while starting: exiting before any job runs")
             return 0
+        scoring = ""
         if "collect" in self.jobs:
             app.scorer().warm()  # scoring processes start now, not on the first page
+            n = app.scoring_processes()
+            scoring = f"; scoring in {n} process{'es' if n > 1 else ''} of its own" if n else ""
         now = datetime.now(UTC)
         for name, sched in schedules(app.settings, speed=self.speed).items():
             if name not in self.jobs:
@@ -177,7 +180,7 @@ class Daemon:
                 args=["demo time is up"],
                 id="deadline",
             )
-        log.info("daemon started: %s (pid %d)", ", ".join(self.jobs), self.holder.pid)
+        log.info("daemon started: %s (pid %d%s)", ", ".join(self.jobs), self.holder.pid, scoring)
         self.scheduler.start()  # blocks until shut down
         self.stop.set()
         with self._idle:
