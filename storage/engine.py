@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable, DatabaseURLInvalid
+from storage.posts import page_table_ddl
 
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "pollbot_immediate"
@@ -64,11 +65,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+            _configure_postgresql(engine)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseURLInvalid(
             f"no driver for {redact_url(url)!r}: install pollbot[postgres] for PostgreSQL"
         ) from exc
     return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The table each page is staged in (``storage.posts``), made once per connection, in
+        # a transaction of its own: made inside a page's, it would go with a rollback.
+        with dbapi_conn.cursor() as cur:
+            cur.execute(page_table_ddl())
+        dbapi_conn.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

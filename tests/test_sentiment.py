@@ -390,6 +390,11 @@ RULE_WORDS = [
     "don't", "Never", "BUT", "😁", "💘", "hardly", "happy", "sad",
 ]  # fmt: skip
 rule_text = st.lists(st.sampled_from(RULE_WORDS), min_size=1, max_size=80).map(" ".join)
+# The same glued together, with emoji touching words and each other, and stray spaces: where
+# VADER decides whether a description needs a space before it.
+glued_text = st.lists(
+    st.sampled_from([*RULE_WORDS, " ", "  ", "\u00e9", "\U0001f600\U0001f600"]), max_size=60
+).map("".join)
 
 
 def groundtruth_texts() -> list[str]:
@@ -414,7 +419,7 @@ def test_our_analyzer_scores_the_vader_paper_data_sets_exactly_as_vader() -> Non
 
 
 @PROPERTY_SETTINGS
-@given(st.one_of(rule_text, st.text(max_size=200)))
+@given(st.one_of(rule_text, glued_text, st.text(max_size=200)))
 def test_our_analyzer_scores_generated_texts_exactly_as_vader(text: str) -> None:
     assert sentiment._polarity_scores(sentiment._get_engine(), text) == raw_score(text)
 
