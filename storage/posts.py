@@ -95,9 +95,7 @@ def page_table_ddl() -> str:
         f"{c.name} {c.type.compile(dialect=postgresql.dialect())}"
         for c in (posts.c[name] for name in _POST_FIELDS)
     )
-    return (
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
-    )
+    return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
 
 
 def _copy_posts(
