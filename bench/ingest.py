@@ -117,7 +117,7 @@ class Collected:
         return self.stored / self.seconds
 
 
-def bench_settings(db_url: str, mock_url: str) -> Settings:
+def bench_settings(db_url: str, mock_url: str, *, scoring_processes: int | None = None) -> Settings:
     return Settings(
         database_url=db_url,
         x_api_base_url=mock_url,
@@ -127,6 +127,7 @@ def bench_settings(db_url: str, mock_url: str) -> Settings:
         x_access_token=Secret("9000-bench-access"),
         x_access_token_secret=Secret("bench-access-secret"),
         monthly_post_reads=10**9,
+        scoring_processes=scoring_processes,
         log_level="WARNING",
     )
 
@@ -136,9 +137,15 @@ def _handler_s(stats: dict[str, Any]) -> float:
 
 
 def collect_in_process(
-    backend: str, db_url: str, mock: MockServer, *, expected: int, profile: cProfile.Profile | None
+    backend: str,
+    db_url: str,
+    mock: MockServer,
+    *,
+    expected: int,
+    profile: cProfile.Profile | None,
+    scoring_processes: int | None = None,
 ) -> Collected:
-    app = App(bench_settings(db_url, mock.url))
+    app = App(bench_settings(db_url, mock.url, scoring_processes=scoring_processes))
     try:
         # Set-up, not measured: migrations, tracking, tweepy and the VADER lexicon loaded.
         track(app.db(), SubjectRef("poll", POLL_POST_ID), now=app.wall())
@@ -479,7 +486,8 @@ def run(args: argparse.Namespace) -> int:
         analyzer = SentimentIntensityAnalyzer()
         pairs = [(p["text"], p["lang"]) for p in posts]
         raw_s = score_s = math.inf
-        by_backend: dict[str, list[Collected]] = {"SQLite": [], "PostgreSQL": []}
+        inline = "SQLite, scored in the collecting process"
+        by_backend: dict[str, list[Collected]] = {"SQLite": [], "PostgreSQL": [], inline: []}
         for round_no in range(1, args.rounds + 1):
             raw_s = min(raw_s, timed(lambda: [analyzer.polarity_scores(t) for t in texts])[0])
             score_s = min(score_s, timed(lambda: score_posts(pairs))[0])
@@ -489,6 +497,14 @@ def run(args: argparse.Namespace) -> int:
                     collect_in_process("SQLite", url, mock, expected=len(posts), profile=None)
                 )
             report(by_backend["SQLite"][-1], round_no)
+            with tempfile.TemporaryDirectory(prefix="pollbot-bench-") as tmp:
+                url = f"sqlite:///{Path(tmp) / 'inline.db'}"
+                by_backend[inline].append(  # what one CPU, or POLLBOT_SCORING_PROCESSES=0, gets
+                    collect_in_process(
+                        inline, url, mock, expected=len(posts), profile=None, scoring_processes=0
+                    )
+                )
+            report(by_backend[inline][-1], round_no)
             if args.pg:
                 with pg_schema(args.pg) as url:
                     by_backend["PostgreSQL"].append(
