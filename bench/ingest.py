@@ -3,8 +3,10 @@
 Usage: ``python bench/ingest.py [--replies N] [--memory-replies N] [--pg URL] [--rounds N]
 [--interval S] [--profile N]``
 
-1. End to end, in this process: the mock X API (``MockServer``, clock frozen an hour after
-   the last reply) over loopback -> tweepy (``XPlatform``) -> ``prepare`` + VADER -> storage,
+1. End to end, in this process: the mock X API (``python -m bot mock-api`` in a process of
+   its own, as the real API is: in this one it would take the collector's GIL; clock frozen
+   an hour after the last reply) over loopback -> tweepy (``XPlatform``) -> ``prepare`` +
+   VADER -> storage,
    i.e. ``run_job(collect)`` through ``App`` exactly as ``pollbot jobs run collect`` runs it,
    tracking one poll whose conversation holds ``--replies`` generated replies (about 10% not
    English, 0.5% of 2,000-4,000 characters). On SQLite, and on PostgreSQL when ``--pg URL``
@@ -17,7 +19,8 @@ Usage: ``python bench/ingest.py [--replies N] [--memory-replies N] [--pg URL] [-
    end-to-end runs take turns for ``--rounds`` rounds; the best of each is compared (the
    median ratio is printed too). Ratio = pollbot end-to-end rate / raw scoring rate;
    target >= 0.5.
-   The in-process mock shares this process's GIL; its own handler time is printed.
+   The mock's own handler time is printed (from ``/_mock/stats``); it runs on the same two
+   CPUs.
 2. Memory: ``python -m bot mock-api`` in a process of its own (clock moved past the last
    reply with ``POST /_mock/clock``) and ``python -m bot jobs run collect`` in another,
    collecting ``--memory-replies`` replies into SQLite. The collecting process's RSS, and
@@ -47,6 +50,7 @@ import os
 import pstats
 import re
 import select
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,8 +112,8 @@ class Collected:
     expected: int
     seconds: float
     requests: int
-    cpu_s: float  # CPU time of this whole process (the in-process mock included)
-    mock_cpu_s: float  # the in-process mock's own handler time during the run
+    cpu_s: float  # CPU time of this whole process
+    mock_cpu_s: float  # the mock's handler time during the run (in its own process)
     scoring_cpu_s: float  # CPU time of the scoring process(es), this process's children
 
     @property
@@ -136,10 +140,24 @@ def _handler_s(stats: dict[str, Any]) -> float:
     return float(sum(stats.get("handler_seconds", {}).values()))
 
 
+class RemoteMock:
+    """The mock in its own process, as ``collect_in_process`` needs it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._http = requests.Session()
+
+    def stats(self) -> dict[str, Any]:
+        answer = self._http.get(f"{self.url}/_mock/stats", timeout=30)
+        answer.raise_for_status()
+        stats: dict[str, Any] = answer.json()
+        return stats
+
+
 def collect_in_process(
     backend: str,
     db_url: str,
-    mock: MockServer,
+    mock: RemoteMock,
     *,
     expected: int,
     profile: cProfile.Profile | None,
@@ -179,9 +197,12 @@ def collect_in_process(
 
 
 def _children_cpu() -> float:
+    """CPU time of this process's scoring processes (multiprocessing's; not the mock's)."""
     total = 0.0
     for child in psutil.Process().children(recursive=True):
         try:
+            if "multiprocessing" not in " ".join(child.cmdline()):
+                continue
             times = child.cpu_times()
         except psutil.NoSuchProcess:
             continue
@@ -467,16 +488,27 @@ def run(args: argparse.Namespace) -> int:
         return 2
     doc = scenario(args.replies)
     start = time.perf_counter()
-    mock = MockServer(parse_scenario(doc, source="bench"), speed=0).start()
+    # Built here only to list the replies the served mock will give (the baseline's texts).
+    world = MockServer(parse_scenario(doc, source="bench"), speed=0)
+    world.set_clock(collect_time(doc))
+    posts = [p for p in world.visible_posts() if p["in_reply_to"]]
+    del world
     rows: list[list[str]] = []
+    workdir = Path(tempfile.mkdtemp(prefix="pollbot-bench-"))
+    path = workdir / "scenario.json"
+    path.write_text(json.dumps(doc))
+    served, url = start_mock(path, workdir, timeout=120 + args.replies / 2_000)
     try:
-        mock.set_clock(collect_time(doc))
-        posts = [p for p in mock.visible_posts() if p["in_reply_to"]]
+        requests.post(
+            f"{url}/_mock/clock", json={"now": collect_time(doc).isoformat()}, timeout=30
+        ).raise_for_status()
+        mock = RemoteMock(url)
         english = sum(p["lang"] == "en" for p in posts)
         long = sum(len(p["text"]) > 1000 for p in posts)
         print(
             f"scenario: {len(posts):,} replies to one poll over 24 h ({english:,} English,"
-            f" {long:,} over 1,000 characters); mock built in {time.perf_counter() - start:.1f} s"
+            f" {long:,} over 1,000 characters); mock (own process) ready in"
+            f" {time.perf_counter() - start:.1f} s"
         )
 
         # The baseline, raw VADER over the same texts in this process, and the end-to-end runs
@@ -538,7 +570,8 @@ def run(args: argparse.Namespace) -> int:
                 collect_in_process("SQLite", url, mock, expected=len(posts), profile=profile)
             print_profile(profile, args.profile)
     finally:
-        mock.stop()
+        stop(served)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     for r in runs:
         rows.append(
@@ -600,8 +633,9 @@ def run(args: argparse.Namespace) -> int:
 def report(r: Collected, round_no: int) -> None:
     print(
         f"round {round_no}, collect end to end on {r.backend}: {r.stored:,} replies in"
-        f" {r.seconds:.2f} s = {r.rate:,.0f} replies/s ({r.requests} requests; {r.cpu_s:.2f} CPU s in this process, of which the mock's"
-        f" handlers {r.mock_cpu_s:.2f} s; {r.scoring_cpu_s:.2f} CPU s in the scoring process)"
+        f" {r.seconds:.2f} s = {r.rate:,.0f} replies/s ({r.requests} requests; CPU:"
+        f" {r.cpu_s:.2f} s in this process, {r.scoring_cpu_s:.2f} s in its scoring process,"
+        f" {r.mock_cpu_s:.2f} s in the mock's handlers)"
     )
 
 
