@@ -54,10 +54,6 @@ def _exit_with(parent: int) -> None:
     os._exit(0)
 
 
-def _score(items: list[tuple[str, str | None]]) -> list[Score | None]:
-    return score_posts(items)
-
-
 class ProcessScorer:
     """Scores in ``processes`` worker processes (spawned, never forked: the parent has
     threads). A worker that dies fails the futures it held with ScoringFailed; the next
@@ -82,7 +78,7 @@ class ProcessScorer:
         with self._lock:
             try:
                 pool = self._ensure()
-                inner = pool.submit(_score, list(items))
+                inner = pool.submit(score_posts, list(items))
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 self._discard(self._pool)
                 outer.set_exception(_failed(exc))
@@ -125,7 +121,8 @@ def _failed(exc: BaseException) -> ScoringFailed:
     if isinstance(exc, BrokenProcessPool):
         why = "the scoring process died"
     else:
-        why = f"the scoring process could not start ({type(exc).__name__}: {exc})"
+        first = (str(exc).strip().splitlines() or [""])[0]  # spawn's own errors run to pages
+        why = f"the scoring process could not start ({type(exc).__name__}: {first})"
     return ScoringFailed(f"{why}; the page it was scoring is collected again by the next run")
 
 
