@@ -10,6 +10,7 @@ and what summaries are due is decided from the store, so a restart neither skips
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -58,6 +60,7 @@ class Daemon:
         self._started: set[str] = set()
         self._inflight = 0
         self._idle = threading.Condition()
+        self._returned = threading.Event()
         self.scheduler = BlockingScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs) + 1)},
@@ -122,15 +125,29 @@ class Daemon:
         self._stopping = True
         log.info("%s: finishing the pages in hand, then exiting", reason)
         self.stop.set()
-        # Shut the scheduler down from another thread: this may run inside a signal handler.
-        threading.Thread(
-            target=self.scheduler.shutdown, kwargs={"wait": False}, daemon=True
-        ).start()
+        # From another thread: this may run inside a signal handler.
+        threading.Thread(target=self._shut_down_scheduler, name="shutdown", daemon=True).start()
+
+    def _shut_down_scheduler(self) -> None:
+        # A stop asked for while run() is still setting up (starting the scoring processes,
+        # adding the jobs) comes before the scheduler runs: shutting it down then would fail,
+        # and the scheduler, started a moment later, would run on. So wait for it to run.
+        while not self.scheduler.running:
+            if self._returned.wait(0.05):
+                return  # run() ended without starting it
+        with contextlib.suppress(SchedulerNotRunningError):  # it stopped by itself meanwhile
+            self.scheduler.shutdown(wait=False)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self.request_stop(signal.Signals(signum).name)
 
     def run(self, *, duration: float | None = None) -> int:
+        try:
+            return self._run(duration=duration)
+        finally:
+            self._returned.set()
+
+    def _run(self, *, duration: float | None) -> int:
         app = self.app
         db = app.db()
         track_configured(

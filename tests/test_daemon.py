@@ -318,6 +318,32 @@ def test_metrics_and_health_endpoints(
     assert "pollbot_posts_read_month 30" in text  # 300 replies + the poll's own post
 
 
+def test_a_stop_between_the_signal_handlers_and_the_scheduler_start_ends_the_daemon(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
+    """The window a SIGTERM can fall into during start-up, made certain: the stop arrives
+    while the scoring processes start, after the daemon's own stop check and before the
+    scheduler runs. It must still end, promptly, with exit code 0."""
+    mock = mock_factory(generated_scenario(count=10, hours=1))
+    app = make_app(settings_for(db_url, mock.url), sleep=lambda s: None)
+    daemon = Daemon(app)
+    scorer = app.scorer()
+    warm = scorer.warm
+
+    def stop_while_warming() -> None:
+        daemon.request_stop("SIGTERM")
+        warm()
+
+    scorer.warm = stop_while_warming  # type: ignore[method-assign]
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(daemon.run()), daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the daemon ran on after the stop"
+    assert result == [0]
+    assert not daemon.scheduler.running
+
+
 def test_sigterm_during_start_up_is_a_clean_exit(db_url: str, mock_factory: Any) -> None:
     mock = mock_factory(generated_scenario(count=10, hours=1))
     daemon = start_daemon(env_for(db_url, mock.url))
