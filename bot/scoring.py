@@ -16,8 +16,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from jobs.errors import ScoringFailed
-from jobs.scoring import Items
-from jobs.sentiment import Score, score_posts
+from jobs.scoring import Items, Scores
+from jobs.sentiment import score_posts
 
 log = logging.getLogger("pollbot.scoring")
 
@@ -73,8 +73,8 @@ class ProcessScorer:
         for _ in range(self.processes):  # a pool starts a worker per task waiting, up to max
             self.submit([])
 
-    def submit(self, items: Items) -> Future[list[Score | None]]:
-        outer: Future[list[Score | None]] = Future()
+    def submit(self, items: Items) -> Future[Scores]:
+        outer: Future[Scores] = Future()
         with self._lock:
             try:
                 pool = self._ensure()
@@ -127,8 +127,8 @@ def _failed(exc: BaseException) -> ScoringFailed:
 
 
 def _relay(
-    inner: Future[list[Score | None]],
-    outer: Future[list[Score | None]],
+    inner: Future[Scores],
+    outer: Future[Scores],
     broken: Callable[[], None],
 ) -> None:
     if inner.cancelled():

@@ -10,11 +10,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from jobs.platform import Page, Post
-from jobs.scoring import Scorer
+from jobs.scoring import Scorer, Scores
 from jobs.sentiment import Score
 from storage.posts import PostRow
-
-Scores = list[Score | None]
 
 
 def _int(value: str | None) -> int | None:

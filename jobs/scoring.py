@@ -16,6 +16,7 @@ from typing import Protocol
 from jobs.sentiment import Score, score_posts
 
 Items = Sequence[tuple[str, str | None]]  # (text, lang)
+Scores = list[Score | None]  # in the order of the items; None: not English, not scored
 
 
 class Scorer(Protocol):
@@ -23,7 +24,7 @@ class Scorer(Protocol):
         """Get ready now (lexicons loaded, processes started) rather than on the first page."""
         ...
 
-    def submit(self, items: Items) -> Future[list[Score | None]]:
+    def submit(self, items: Items) -> Future[Scores]:
         """Start scoring ``items``; the future fails with ScoringFailed, nothing else."""
         ...
 
@@ -34,7 +35,7 @@ class InlineScorer:
     def warm(self) -> None:
         score_posts([("warm up", "en")])
 
-    def submit(self, items: Items) -> Future[list[Score | None]]:
-        done: Future[list[Score | None]] = Future()
+    def submit(self, items: Items) -> Future[Scores]:
+        done: Future[Scores] = Future()
         done.set_result(score_posts(items))
         return done

@@ -371,9 +371,8 @@ def _score_long(engine: _Engine, text: str, max_words: int) -> dict[str, float]:
 
 def _polarity_scores(engine: _Engine, text: str) -> dict[str, float]:
     """``polarity_scores(text)``, with VADER's character-by-character emoji replacement done
-    by ``demojize`` (the same text, in one regex pass), and skipped for ASCII text, which
-    holds no emoji."""
-    demojized = text.strip() if text.isascii() else engine.demojize(text)
+    by ``demojize`` (the same text, in one regex pass, or none for text without emoji)."""
+    demojized = engine.demojize(text)
     sentitext = SentiText(demojized)
     scores: dict[str, float] = engine.analyzer.score_valence(
         _chunk_sentiments(engine.analyzer, sentitext), demojized

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -57,14 +57,13 @@ def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int |
     # Sorted so two concurrent writers take row locks in the same order (no deadlock on PG).
     unique.sort(key=lambda r: r.id)
     conn = session.connection()
-    enc = _encoder(conn.dialect)
     if conn.dialect.name == "postgresql":
-        return _copy_posts(conn, enc, unique, subject_id=subject_id)
-    posts, links = enc.rows(unique, subject_id)
-    new = conn.exec_driver_sql(enc.insert_posts, posts).rowcount
+        return _copy_posts(conn, unique, subject_id=subject_id)
+    posts, links = _SQLITE.rows(unique, subject_id)
+    new = conn.exec_driver_sql(_SQLITE_INSERT_POSTS, posts).rowcount
     if subject_id is None:
         return new
-    linked: int = conn.exec_driver_sql(enc.insert_links, links).rowcount
+    linked: int = conn.exec_driver_sql(_SQLITE_INSERT_LINKS, links).rowcount
     return linked
 
 
@@ -98,14 +97,12 @@ def page_table_ddl() -> str:
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
 
 
-def _copy_posts(
-    conn: Connection, enc: _Encoder, rows: Sequence[PostRow], *, subject_id: int | None
-) -> int:
+def _copy_posts(conn: Connection, rows: Sequence[PostRow], *, subject_id: int | None) -> int:
     driver: Any = conn.connection.dbapi_connection
     statement = _PG_COPY
     try:
         with driver.cursor() as cur:
-            posts, _ = enc.rows(rows, None)
+            posts, _ = _POSTGRESQL.rows(rows, None)
             with cur.copy(_PG_COPY) as out:
                 for row in posts:
                     out.write_row(row)
@@ -120,20 +117,21 @@ def _copy_posts(
     return int(new if subject_id is None else linked)
 
 
-def _insert_sql(table: str, columns: Sequence[str], placeholder: str) -> str:
-    marks = ", ".join([placeholder] * len(columns))
+def _sqlite_insert(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" * len(columns))
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+
+_SQLITE_INSERT_POSTS = _sqlite_insert("posts", _POST_FIELDS)
+_SQLITE_INSERT_LINKS = _sqlite_insert("subject_posts", _LINK_FIELDS)
 
 
 class _Encoder:
     """Row values as the driver takes them, as ``UTCDateTime``, ``SafeText`` and ``JSON``
     encode them: datetimes in UTC (naive ISO text on SQLite), NUL replaced, JSON text."""
 
-    def __init__(self, dialect: Dialect) -> None:
-        self.sqlite = dialect.name == "sqlite"
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.insert_posts = _insert_sql("posts", _POST_FIELDS, mark)
-        self.insert_links = _insert_sql("subject_posts", _LINK_FIELDS, mark)
+    def __init__(self, *, sqlite: bool) -> None:
+        self.sqlite = sqlite
 
     def time(self, value: datetime) -> datetime | str:
         if value.tzinfo is None:
@@ -166,14 +164,8 @@ class _Encoder:
         return posts, links
 
 
-_ENCODERS: dict[str, _Encoder] = {}
-
-
-def _encoder(dialect: Dialect) -> _Encoder:
-    enc = _ENCODERS.get(dialect.name)
-    if enc is None:
-        enc = _ENCODERS[dialect.name] = _Encoder(dialect)
-    return enc
+_SQLITE = _Encoder(sqlite=True)
+_POSTGRESQL = _Encoder(sqlite=False)
 
 
 def count_posts(session: Session, *, subject_id: int | None = None) -> int:

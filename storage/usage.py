@@ -24,15 +24,16 @@ def record_usage(
     session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
 ) -> None:
     values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
-    session.execute(_upsert(session.get_bind().dialect.name, session), values)
+    session.execute(_upsert(session), values)
 
 
 _UPSERTS: dict[str, Any] = {}
 
 
-def _upsert(dialect: str, session: Session) -> Any:
+def _upsert(session: Session) -> Any:
     # Built once per dialect: this runs with every page stored, and building the statement
     # anew each time cost more than executing it.
+    dialect = session.get_bind().dialect.name
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
         insert = insert_for(session, ApiUsage)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bench._common import clean_env, pollbot_env
 from jobs.clock import FixedClock
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -84,13 +85,6 @@ class Result:
     code: int
     out: str
     err: str
-
-
-def clean_env(**overrides: str) -> dict[str, str]:
-    """The environment for a pollbot subprocess: no stray POLLBOT_/X_ settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLLBOT_", "X_"))}
-    env.update(overrides)
-    return env
 
 
 def run_cli(
@@ -228,18 +222,10 @@ def settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
 
 
 def env_for(db_url: str, mock_url: str, **extra: str) -> dict[str, str]:
-    """The same configuration as ``settings_for``, as a subprocess environment."""
-    return clean_env(
-        POLLBOT_DATABASE_URL=db_url,
-        X_API_BASE_URL=mock_url,
-        X_BEARER_TOKEN="test-bearer",
-        X_API_KEY="test-key",
-        X_API_SECRET="test-secret",
-        X_ACCESS_TOKEN=f"{BOT_ID}-test-access",
-        X_ACCESS_TOKEN_SECRET="test-access-secret",
-        POLLBOT_MONTHLY_POST_READS="10000000",
-        **extra,
-    )
+    """The configuration of ``settings_for`` (the mock, the bot's account, the read cap), as
+    a subprocess environment; the benchmarks' own builder, whose credentials the mock takes
+    as readily as the tests' (only the access token's user id prefix counts)."""
+    return pollbot_env(db_url, mock_url, POLLBOT_MONTHLY_POST_READS="10000000", **extra)
 
 
 def mock_stats(url: str) -> dict[str, Any]:
