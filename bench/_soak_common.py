@@ -30,10 +30,18 @@ except ModuleNotFoundError:
     from bench._common import pollbot_env  # type: ignore[no-redef,unused-ignore]
 
 from bot.mock_api import ENDPOINTS
-from jobs.due import due_windows
-from jobs.summary_data import due_inputs
+from jobs.summary.data import standings
+from jobs.summary.due import due_windows
 from storage.engine import Database
-from storage.models import JobLease, JobRun, Mention, Subject, SubjectPost, Summary, SummaryPart
+from storage.models import (
+    JobLease,
+    JobRun,
+    MentionRow,
+    SubjectPost,
+    SubjectRow,
+    SummaryPart,
+    SummaryRow,
+)
 
 START = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
 ELON_ID = "44196397"
@@ -255,7 +263,7 @@ def check_store(db: Database, mock: Any) -> list[Check]:
     }
     checks = []
     with db.read() as s:
-        subjects = {(x.kind, x.key): x.id for x in s.scalars(select(Subject))}
+        subjects = {(x.kind, x.key): x.id for x in s.scalars(select(SubjectRow))}
         twice = s.execute(
             select(SubjectPost.subject_id, SubjectPost.post_id)
             .group_by(SubjectPost.subject_id, SubjectPost.post_id)
@@ -313,13 +321,15 @@ def check_summaries(db: Database, mock_url: str, *, cron: str, now: datetime) ->
     text_count = Counter(" ".join(html.unescape(p["text"]).split()) for p in own)
     problems: list[str] = []
     with db.read() as s:
-        summaries = list(s.scalars(select(Summary).order_by(Summary.subject_id, Summary.id)))
+        summaries = list(
+            s.scalars(select(SummaryRow).order_by(SummaryRow.subject_id, SummaryRow.id))
+        )
         parts = {
             (p.summary_id, p.position): p
             for p in s.scalars(select(SummaryPart).order_by(SummaryPart.position))
         }
-        due = due_windows(due_inputs(s), cron=cron, tz=ZoneInfo("UTC"), now=now)
-    windows: dict[int, list[Summary]] = {}
+        due = due_windows(standings(s), cron=cron, tz=ZoneInfo("UTC"), now=now)
+    windows: dict[int, list[SummaryRow]] = {}
     posted_parts = 0
     for summary in summaries:
         windows.setdefault(summary.subject_id, []).append(summary)
@@ -372,7 +382,7 @@ def check_mentions(
     twice = [m for m in asked if replies[m] > 1]
     unanswered = [m for m in asked if replies[m] == 0]
     with db.read() as s:
-        states = Counter(s.scalars(select(Mention.state)))
+        states = Counter(s.scalars(select(MentionRow.state)))
     ok = not twice and (not exactly_once or not unanswered)
     return Check(
         "mentions answered " + ("exactly" if exactly_once else "at most") + " once",

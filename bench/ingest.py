@@ -84,10 +84,10 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from bot.app import App
 from bot.config import Secret, Settings
 from bot.mock_api import MockServer, parse_scenario
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, run_job
 from jobs.sentiment import score_posts, score_text
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.engine import redact_url
 from storage.posts import count_posts
@@ -166,7 +166,7 @@ def collect_in_process(
     app = App(bench_settings(db_url, mock.url, scoring_processes=scoring_processes))
     try:
         # Set-up, not measured: migrations, tracking, tweepy and the VADER lexicon loaded.
-        track(app.db(), SubjectRef("poll", POLL_POST_ID), now=app.wall())
+        track(app.db(), Subject("poll", POLL_POST_ID), now=app.wall())
         ctx = app.job_context(trigger="cli")
         score_text("warm up")
         ctx.scorer.warm()

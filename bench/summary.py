@@ -52,12 +52,12 @@ from sqlalchemy.orm import Session
 
 from jobs.sentiment import label_for
 from jobs.summary import compose_summary
-from jobs.summary_data import chart_series, summary_input
+from jobs.summary.data import chart_series, summary_input
 from storage.engine import Database
 from storage.migrate import upgrade
-from storage.models import Post, Subject, SubjectPost
+from storage.models import PostRow, SubjectPost
 from storage.polls import add_snapshot
-from storage.subjects import add_subject
+from storage.subjects import Subject, add_subject, describe_poll, subject_by_id
 
 TARGET_COMPOSE_S = 1.0
 UTC = ZoneInfo("UTC")
@@ -65,7 +65,7 @@ WINDOW_START = START + timedelta(minutes=30)  # the poll's creation
 WINDOW_END = WINDOW_START + timedelta(hours=24)
 FIRST_ID = 1_593_768_000_000_000_000
 # Core tables, not the ORM classes: a plain executemany, no ORM bulk machinery, for set-up.
-POSTS = Post.metadata.tables[Post.__tablename__]
+POSTS = PostRow.metadata.tables[PostRow.__tablename__]
 LINKS = SubjectPost.metadata.tables[SubjectPost.__tablename__]
 
 ENGLISH = (
@@ -156,13 +156,17 @@ def fill(db: Database, *, rows: int, page: int, seed: int = 7) -> int:
             key=POLL_POST_ID,
             now=WINDOW_START,
             display="Reinstate former President Trump",
-            platform_id=int(POLL_POST_ID),
         )
-        subject.created_at = WINDOW_START
-        subject.poll_id = int(POLL_ID)
-        subject.poll_ends_at = WINDOW_END
-        session.flush()
+        assert subject.id is not None
         subject_id = subject.id
+        describe_poll(
+            session,
+            subject_id,
+            text="Reinstate former President Trump",
+            created_at=WINDOW_START,
+            poll_id=int(POLL_ID),
+            ends_at=WINDOW_END,
+        )
         for hours, votes in ((6, [4_100_000, 3_900_000]), (24, [7_814_551, 7_270_907])):
             add_snapshot(
                 session,
@@ -209,7 +213,7 @@ def query_plans(db: Database, subject_id: int) -> list[str]:
 
 
 def _subject(session: Session, subject_id: int) -> Subject:
-    subject = session.get(Subject, subject_id)
+    subject = subject_by_id(session, subject_id)
     assert subject is not None  # made by fill()
     return subject
 

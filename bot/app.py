@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, load_settings
 from bot.logs import configure_logging
+from bot.registry import get_job
 from bot.scoring import ProcessScorer, default_processes
-from jobs.base import JobContext, JobOptions, NoProgress, Progress
+from jobs.base import JobContext, JobOptions, JobResult, NoProgress, Progress
+from jobs.runner import Holder, run_job
 from jobs.scoring import InlineScorer, Scorer
 from jobs.tracking import track_configured
 from jobs.usage import UsageMeter
@@ -27,7 +29,7 @@ from storage.migrate import upgrade
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
     from bot.platforms.x import XPlatform
-    from jobs.summary.model import ChartSeries
+    from jobs.chart import ChartSeries
 
 log = logging.getLogger("pollbot")
 
@@ -38,7 +40,7 @@ def system_now() -> datetime:
 
 
 def _render_chart(series: ChartSeries) -> bytes:
-    # matplotlib (60 MB, a second of start-up) is loaded only when a chart is drawn.
+    # matplotlib (large, slow to import) is loaded only when a chart is drawn.
     from bot.charts import render_chart
 
     return render_chart(series)
@@ -168,9 +170,18 @@ class App:
     ) -> JobContext:
         db = self.db()
         platform = platform or self.platform()
+        stop = stop or threading.Event()
         track_configured(
             db, accounts=self.settings.accounts, polls=self.settings.polls, now=self.wall()
         )
+
+        def run_now(job: str) -> JobResult:
+            # Another job, now, on the same platform client and stop signal, as a mention
+            # asked for it; under its own lease like any run.
+            ctx = self.job_context(trigger="mention", stop=stop, platform=platform)
+            outcome = run_job(get_job(job), ctx, holder=Holder.here("mention"))
+            return JobResult(outcome.items, outcome.status, outcome.error)
+
         return JobContext(
             db=db,
             platform=platform,
@@ -179,11 +190,12 @@ class App:
             usage=self.usage(),
             options=self.options(),
             progress=progress or NoProgress(),
-            stop=stop or threading.Event(),
+            stop=stop,
             subject=subject,
             trigger=trigger,
             chart=_render_chart,
             scorer=self.scorer(),
+            run_now=run_now,
         )
 
     def close(self) -> None:

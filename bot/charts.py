@@ -26,7 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from jobs.summary.model import ChartRenderer, ChartSeries
+from jobs.chart import ChartRenderer, ChartSeries
 from jobs.summary.numbers import shares
 
 # Explicit, although no pyplot is used here: a library that does import pyplot later in this

@@ -26,12 +26,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app import App
 from bot.metrics import Metrics, serve_metrics
 from bot.platforms.x import XPlatform
+from bot.registry import all_jobs
 from bot.schedule import schedules
 from jobs.errors import LeaseHeld
-from jobs.registry import all_jobs
 from jobs.runner import Holder, RunOutcome, run_job
 from jobs.tracking import track_configured
-from storage.runs import beat, stop_beat
+from storage.heartbeat import beat, stop_beat
 
 log = logging.getLogger("pollbot.daemon")
 HEARTBEAT_EVERY = timedelta(seconds=10)

@@ -19,15 +19,16 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
-from sqlalchemy import func, select
 
 from bot.app import App
 from bot.config import Secret, Settings
 from bot.daemon import Daemon
+from jobs.clock import iso
 from jobs.runner import RunOutcome
-from jobs.status import iso
-from storage.models import PollSnapshot, Post, Subject, SubjectPost, Summary
-from storage.summaries import summary_parts
+from storage.polls import count_snapshots
+from storage.posts import count_posts
+from storage.subjects import list_subjects
+from storage.summaries import aggregate, count_summaries, list_summaries, summary_chart
 
 log = logging.getLogger("pollbot.demo")
 DEMO_CRON = "0 */6 * * *"
@@ -49,25 +50,19 @@ class DemoPrinter:
 
     def show_new(self) -> None:
         with self._lock, self.app.db().read() as session:
-            rows = session.execute(
-                select(Summary, Subject)
-                .join(Subject, Subject.id == Summary.subject_id)
-                .where(Summary.state.in_(("posted", "dry_run")))
-                .order_by(Summary.window_end, Summary.id)
-            ).all()
-            for summary, subject in rows:
+            made = list_summaries(session, states=("posted", "dry_run"), oldest_first=True)
+            for summary in made:
                 if summary.id in self.shown:
                     continue
                 self.shown.add(summary.id)
-                parts = summary_parts(session, summary.id)
                 chart = ""
-                png = session.scalar(select(Summary.chart_png).where(Summary.id == summary.id))
+                png = summary_chart(session, summary.id)
                 if png:
                     path = self.out / f"summary-{summary.id}.png"
                     path.write_bytes(png)
                     chart = f"\nchart: {path}"
-                ids = ", ".join(str(p.post_id) for p in parts if p.post_id)
-                body = "\n\n".join(p.text for p in parts)
+                ids = ", ".join(str(p.post_id) for p in summary.parts if p.post_id)
+                body = "\n\n".join(p.text for p in summary.parts)
                 title = f"{'FINAL ' if summary.final else ''}summary at {iso(summary.window_end)}"
                 self.console.print(
                     Panel(
@@ -77,7 +72,7 @@ class DemoPrinter:
                         border_style="green" if summary.final else "cyan",
                     )
                 )
-                if summary.final and subject.kind == "poll":
+                if summary.final and summary.subject.is_poll:
                     self.final_seen.set()
 
 
@@ -86,38 +81,23 @@ def collected_table(app: App) -> Table:
     for col in ("subject", "replies", "scored", "non-en", "pos", "neg", "snaps", "posted"):
         table.add_column(col, justify="left" if col == "subject" else "right")
     with app.db().read() as session:
-        for subject in session.scalars(select(Subject).order_by(Subject.id)):
-            sp = SubjectPost
-            n, unscored, pos, neg = session.execute(
-                select(
-                    func.count(),
-                    func.count().filter(sp.label.is_(None)),
-                    func.count().filter(sp.label == "positive"),
-                    func.count().filter(sp.label == "negative"),
-                ).where(sp.subject_id == subject.id)
-            ).one()
-            scored = n - unscored
-            snaps = session.scalar(
-                select(func.count()).where(PollSnapshot.subject_id == subject.id)
-            )
-            made = session.scalar(
-                select(func.count()).where(
-                    Summary.subject_id == subject.id, Summary.state == "posted"
-                )
-            )
+        for subject in list_subjects(session, active_only=False):
+            assert subject.id is not None
+            counts = aggregate(session, subject.id, None, None)
+            scored = counts.scored
             name = subject.display or subject.key
             name = (name[:24] + "…") if len(name) > 25 else name
             table.add_row(
                 name,
-                f"{n:,}",
+                f"{scored + counts.unscored:,}",
                 f"{scored:,}",
-                f"{unscored:,}",
-                _share(pos, scored),
-                _share(neg, scored),
-                str(snaps),
-                str(made),
+                f"{counts.unscored:,}",
+                _share(counts.positive, scored),
+                _share(counts.negative, scored),
+                str(count_snapshots(session, subject.id)),
+                str(count_summaries(session, subject.id, state="posted")),
             )
-        total = session.scalar(select(func.count()).select_from(Post))
+        total = count_posts(session)
     table.caption = f"{total:,} posts stored"
     return table
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.registry import JOBS
 
-# The summarize job only asks "what is due now?"; the cron decides the answer.
-SUMMARIZE_EVERY = timedelta(minutes=1)
 # However fast the demo's clock runs, jobs are not fired more often than this.
 MIN_EVERY = timedelta(seconds=0.25)
 
@@ -33,12 +32,7 @@ class Schedule:
 
 def schedules(settings: Settings, *, speed: float = 1.0) -> dict[str, Schedule]:
     """Every job's interval; ``speed`` divides them (the demo's accelerated clock)."""
-    every = {
-        "collect": settings.collect_every,
-        "polls": settings.polls_every,
-        "summarize": SUMMARIZE_EVERY,
-        "commands": settings.commands_every,
-    }
     return {
-        name: Schedule(name, max(interval / speed, MIN_EVERY)) for name, interval in every.items()
+        name: Schedule(name, max(spec.every(settings) / speed, MIN_EVERY))
+        for name, spec in JOBS.items()
     }

@@ -7,20 +7,27 @@ the run record, whatever triggered it (schedule, cli, mention, startup).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from jobs.chart import ChartRenderer
 from jobs.clock import Clock
 from jobs.platform import Platform
 from jobs.scoring import InlineScorer, Scorer
 from jobs.usage import UsageMeter
-from storage.engine import Database
+from storage.engine import Database, Tx
 
-if TYPE_CHECKING:
-    from jobs.summary.model import ChartRenderer
+
+class RunNow(Protocol):
+    """Run another job now, under its lease, as this run's trigger; what the wiring hands a
+    job that may start others (the ``collect`` mention command). Raises LeaseHeld when that
+    job is busy."""
+
+    def __call__(self, job: str) -> JobResult: ...
 
 
 class Progress(Protocol):
@@ -56,10 +63,22 @@ class JobContext:
     stop: threading.Event = field(default_factory=threading.Event)
     subject: str | None = None  # limit the run to one subject (``jobs run --subject``)
     trigger: str = "cli"
-    keepalive: Callable[[], None] = lambda: None  # renews the lease; called between pages
     chart: ChartRenderer | None = None  # draws summary charts when the platform takes media
-    stored: int = 0  # items committed so far in this run, reported even if it fails later
     scorer: Scorer = field(default_factory=InlineScorer)  # where pages are scored
+    run_now: RunNow | None = None  # may start another job now (handed in by the wiring)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """The one way a job writes: one transaction, committed when the block ends (rolled
+        back if it raises), which also records the API use counted since the last write, so
+        usage and the rows it paid for are stored together."""
+        with self.db.write() as tx:
+            yield tx
+            self.usage.flush(tx)
+
+    def read(self) -> AbstractContextManager[Tx]:
+        """A read-only session; objects loaded stay readable after it closes."""
+        return self.db.read()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +86,28 @@ class JobResult:
     items: int
     status: str = "ok"  # ok, skipped (nothing could be done, e.g. the read cap), failed
     note: str | None = None  # why, for the run record
+
+
+class PartialRun(Exception):
+    """A job failed after committing ``items``: the count travels with the failure, and the
+    runner records both. ``cause`` is the failure itself."""
+
+    def __init__(self, items: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.items = items
+        self.cause = cause
+
+    @classmethod
+    def of(cls, exc: BaseException, items: int) -> PartialRun:
+        """``exc`` with ``items`` more committed before it (it may already carry some)."""
+        if isinstance(exc, PartialRun):
+            return cls(exc.items + items, exc.cause)
+        return cls(items, exc)
+
+    @staticmethod
+    def unwrap(exc: BaseException) -> tuple[BaseException, int]:
+        """The failure and the items committed before it."""
+        return (exc.cause, exc.items) if isinstance(exc, PartialRun) else (exc, 0)
 
 
 class Job(Protocol):

@@ -28,3 +28,8 @@ class FixedClock:
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """A time as every JSON output shows it: ISO 8601 UTC with a ``Z``; None stays None."""
+    return dt.isoformat().replace("+00:00", "Z") if dt else None

@@ -6,50 +6,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from jobs.base import JobContext, JobResult
+from jobs.base import JobContext, JobResult, PartialRun
 from jobs.errors import BudgetExhausted
 from jobs.ingest import ScoredSink, Scores, to_rows
-from jobs.platform import Page, Poll, Post
+from jobs.platform import Page
 from jobs.streams import StreamResult, run_stream
-from jobs.subjects import parse_subject
-from storage.models import Subject
+from jobs.subjects import Subject, select_subjects, store_poll_post
+from storage.engine import Tx
+from storage.events import add_event
 from storage.posts import insert_posts
-from storage.runs import add_event
-from storage.subjects import add_subject, get_subject, list_subjects
+from storage.subjects import add_subject, close_conversation, get_subject, set_account_user
 
 log = logging.getLogger("pollbot.collect")
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectView:
-    """A subject as plain data, detached from any session."""
-
-    id: int
-    kind: str
-    key: str
-    platform_id: int | None
-    created_at: datetime | None
-    conversation_closed: bool
-
-
-def _view(s: Subject) -> SubjectView:
-    return SubjectView(
-        s.id, s.kind, s.key, s.platform_id, s.created_at, s.conversation_closed_at is not None
-    )
-
-
-def select_subjects(ctx: JobContext, kind: str) -> list[SubjectView]:
-    with ctx.db.read() as session:
-        subjects = [_view(s) for s in list_subjects(session, kinds=(kind,))]
-    if ctx.subject:
-        ref = parse_subject(ctx.subject)
-        subjects = [s for s in subjects if (s.kind, s.key) == (ref.kind, ref.key)]
-    return subjects
 
 
 class CollectJob:
@@ -64,22 +35,25 @@ class CollectJob:
                 if ctx.stop.is_set():
                     return JobResult(total, note="stopped on request")
             for poll in select_subjects(ctx, "poll"):
-                if not poll.conversation_closed:
+                if poll.conversation_closed_at is None:
                     total += self._poll(ctx, poll)
                 if ctx.stop.is_set():
                     return JobResult(total, note="stopped on request")
-        except BudgetExhausted as exc:
-            with ctx.db.write() as session:
-                add_event(session, at=ctx.wall(), kind="budget", job=self.name, message=str(exc))
-            log.warning("%s", exc)
-            return JobResult(total, status="skipped", note=str(exc))
+        except Exception as exc:
+            cause, items = PartialRun.unwrap(exc)
+            if not isinstance(cause, BudgetExhausted):
+                raise PartialRun.of(exc, total) from cause
+            with ctx.write() as tx:
+                add_event(tx, at=ctx.wall(), kind="budget", job=self.name, message=str(cause))
+            log.warning("%s", cause)
+            return JobResult(total + items, status="skipped", note=str(cause))
         return JobResult(total)
 
     # -- accounts ----------------------------------------------------------------------------
 
-    def _account(self, ctx: JobContext, account: SubjectView) -> int:
+    def _account(self, ctx: JobContext, account: Subject) -> int:
         user_id = account.platform_id or self._resolve(ctx, account)
-        ctx.progress.update(subject=f"@{account.key}")
+        ctx.progress.update(subject=account.label)
 
         def timeline(since: str | None, until: str | None) -> Iterator[Page]:
             pages = ctx.platform.user_posts(str(user_id), since_id=since, until_id=until)
@@ -91,10 +65,10 @@ class CollectJob:
                 return
             yield from pages
 
-        def store_own(session: Session, page: Page, scores: Scores) -> int:
+        def store_own(tx: Tx, page: Page, scores: Scores) -> int:
             rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now())
-            insert_posts(session, rows, subject_id=None)
-            return self._adopt_polls(ctx, session, account, page)
+            insert_posts(tx, rows, subject_id=None)
+            return self._adopt_polls(ctx, tx, account, page)
 
         run_stream(
             ctx,
@@ -113,45 +87,40 @@ class CollectJob:
         self._log(account, result)
         return result.new
 
-    def _resolve(self, ctx: JobContext, account: SubjectView) -> int:
+    def _resolve(self, ctx: JobContext, account: Subject) -> int:
         user = ctx.platform.user_by_username(account.key)
-        with ctx.db.write() as session:
-            row = session.get(Subject, account.id)
-            if row is not None:
-                row.platform_id = int(user.id)
-                row.display = f"@{user.username}"
-            ctx.usage.flush(session)
+        assert account.id is not None
+        with ctx.write() as tx:
+            set_account_user(tx, account.id, user_id=int(user.id), username=user.username)
         return int(user.id)
 
-    def _adopt_polls(
-        self, ctx: JobContext, session: Session, account: SubjectView, page: Page
-    ) -> int:
+    def _adopt_polls(self, ctx: JobContext, tx: Tx, account: Subject, page: Page) -> int:
         """A post of a tracked account that carries a poll becomes a tracked poll."""
         polls = {p.id: p for p in page.polls}
         adopted = 0
         for post in page.posts:
             poll = polls.get(post.poll_id or "")
-            if poll is None or get_subject(session, "poll", post.id) is not None:
+            if poll is None or get_subject(tx, "poll", post.id) is not None:
                 continue
             subject, _ = add_subject(
-                session,
+                tx,
                 kind="poll",
                 key=post.id,
                 now=ctx.wall(),
                 display=post.text,
                 source="auto",
-                platform_id=int(post.id),
                 parent_id=account.id,
             )
-            describe_poll(subject, post, poll)
+            assert subject.id is not None
+            store_poll_post(tx, subject.id, post, poll)
             adopted += 1
-            log.info("now tracking poll %s posted by @%s", post.id, account.key)
+            log.info("now tracking poll %s posted by %s", post.id, account.label)
         return adopted
 
     # -- polls -------------------------------------------------------------------------------
 
-    def _poll(self, ctx: JobContext, poll: SubjectView) -> int:
-        ctx.progress.update(subject=f"poll {poll.key}")
+    def _poll(self, ctx: JobContext, poll: Subject) -> int:
+        ctx.progress.update(subject=poll.label)
         created = poll.created_at or self._describe(ctx, poll)
         result = run_stream(
             ctx,
@@ -164,54 +133,42 @@ class CollectJob:
         self._log(poll, result)
         now = ctx.clock.now()
         if created is not None and result.complete and now - created > ctx.options.search_window:
-            with ctx.db.write() as session:
-                row = session.get(Subject, poll.id)
-                if row is not None:
-                    row.conversation_closed_at = now
+            assert poll.id is not None
+            with ctx.write() as tx:
+                close_conversation(tx, poll.id, at=now)
             log.info("poll %s: conversation older than the search window, closed", poll.key)
         return result.new
 
-    def _describe(self, ctx: JobContext, poll: SubjectView) -> datetime | None:
+    def _describe(self, ctx: JobContext, poll: Subject) -> datetime | None:
         page = ctx.platform.lookup([poll.key])
-        with ctx.db.write() as session:
-            row = session.get(Subject, poll.id)
-            post = next((p for p in page.posts if p.id == poll.key), None)
-            if row is not None and post is not None:
+        post = next((p for p in page.posts if p.id == poll.key), None)
+        with ctx.write() as tx:
+            if post is not None and poll.id is not None:
                 found = next((p for p in page.polls if p.id == post.poll_id), None)
-                describe_poll(row, post, found)
-            ctx.usage.flush(session)
+                store_poll_post(tx, poll.id, post, found)
         return post.created_at if post else None
 
     # -- shared ------------------------------------------------------------------------------
 
-    def _replies_sink(self, ctx: JobContext, subject: SubjectView) -> ScoredSink:
-        root = int(subject.key) if subject.kind == "poll" else None
+    def _replies_sink(self, ctx: JobContext, subject: Subject) -> ScoredSink:
+        root = int(subject.key) if subject.is_poll else None
 
-        def store(session: Session, page: Page, scores: Scores) -> int:
+        def store(tx: Tx, page: Page, scores: Scores) -> int:
             rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now())
             # A poll's own post comes with its conversation; it is the subject, not a reply.
             replies = [r for r in rows if r.id != root] if root is not None else rows
-            return insert_posts(session, replies, subject_id=subject.id)
+            return insert_posts(tx, replies, subject_id=subject.id)
 
         return ScoredSink(ctx.scorer, store)
 
     @staticmethod
-    def _log(subject: SubjectView, result: StreamResult) -> None:
-        name = f"@{subject.key}" if subject.kind == "account" else f"poll {subject.key}"
+    def _log(subject: Subject, result: StreamResult) -> None:
         log.info(
             "%s: %d new replies (%d seen in %d pages)%s",
-            name,
+            subject.label,
             result.new,
             result.seen,
             result.pages,
             "" if result.complete else ", pass not finished",
-            extra={"subject": name, "new": result.new, "seen": result.seen},
+            extra={"subject": subject.label, "new": result.new, "seen": result.seen},
         )
-
-
-def describe_poll(row: Subject, post: Post, poll: Poll | None) -> None:
-    row.display = post.text
-    row.created_at = post.created_at
-    if poll is not None:
-        row.poll_id = int(poll.id)
-        row.poll_ends_at = poll.end_datetime

@@ -8,17 +8,16 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TextIO
 
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from storage.engine import Database
-from storage.models import Post
-from storage.posts import iter_replies
+from storage.posts import StoredReply, iter_replies
 from storage.subjects import get_subject
 
 COLUMNS = ("id", "conversation_id", "author_id", "created_at", "lang", "text", "compound", "label")
 FORMATS = ("csv", "jsonl")
 
 
-def _record(post: Post) -> dict[str, str | float | None]:
+def _record(post: StoredReply) -> dict[str, str | float | None]:
     return {
         "id": str(post.id),
         "conversation_id": str(post.conversation_id) if post.conversation_id else None,
@@ -32,13 +31,13 @@ def _record(post: Post) -> dict[str, str | float | None]:
 
 
 def iter_records(
-    db: Database, *, subject: SubjectRef | None = None, since: datetime | None = None
+    db: Database, *, subject: Subject | None = None, since: datetime | None = None
 ) -> Iterator[dict[str, str | float | None]]:
     with db.read() as session:
         subject_id = None
         if subject is not None:
-            row = get_subject(session, subject.kind, subject.key)
-            subject_id = row.id if row else -1
+            found = get_subject(session, subject.kind, subject.key)
+            subject_id = found.id if found and found.id is not None else -1
         for post in iter_replies(session, subject_id=subject_id, since=since):
             yield _record(post)
 
@@ -48,7 +47,7 @@ def export_replies(
     out: TextIO,
     *,
     fmt: str,
-    subject: SubjectRef | None = None,
+    subject: Subject | None = None,
     since: datetime | None = None,
 ) -> int:
     """Write the records to ``out``; returns how many."""

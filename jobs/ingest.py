@@ -7,12 +7,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from jobs.platform import Page, Post
 from jobs.scoring import Scorer, Scores
 from jobs.sentiment import Score
-from storage.posts import PostRow
+from storage.engine import Tx
+from storage.posts import NewPost
 
 
 def _int(value: str | None) -> int | None:
@@ -21,12 +20,12 @@ def _int(value: str | None) -> int | None:
 
 def to_rows(
     posts: Sequence[Post], scores: Sequence[Score | None], *, fetched_at: datetime
-) -> list[PostRow]:
+) -> list[NewPost]:
     """``scores`` are ``score_posts`` of the posts' (text, lang), in the same order."""
     rows = []
     for post, score in zip(posts, scores, strict=True):
         rows.append(
-            PostRow(
+            NewPost(
                 id=int(post.id),
                 author_id=int(post.author_id),
                 text=post.text,
@@ -54,10 +53,10 @@ class ScoredSink:
     with their scores, when their turn comes (see ``jobs.streams.Sink``)."""
 
     scorer: Scorer
-    store_page: Callable[[Session, Page, Scores], int]
+    store_page: Callable[[Tx, Page, Scores], int]
 
     def prepare(self, page: Page) -> Future[Scores]:
         return self.scorer.submit([(p.text, p.lang) for p in page.posts])
 
-    def store(self, session: Session, page: Page, prepared: Scores) -> int:
+    def store(self, session: Tx, page: Page, prepared: Scores) -> int:
         return self.store_page(session, page, prepared)

@@ -15,17 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from jobs.base import Job, JobContext, JobResult
+from jobs.base import Job, JobContext, JobResult, PartialRun
 from jobs.errors import LeaseHeld, PollbotError, RateLimited
-from storage.runs import (
-    acquire_lease,
-    fail_abandoned_runs,
-    finish_run,
-    lock_lease,
-    release_lease,
-    renew_lease,
-    start_run,
-)
+from storage.leases import acquire_lease, lock_lease, release_lease, renew_lease
+from storage.runs import fail_abandoned_runs, finish_run, start_run
 
 log = logging.getLogger("pollbot.runner")
 LEASE_TTL = timedelta(seconds=60)
@@ -142,23 +135,15 @@ def run_job(
     result = JobResult(0, status="failed", note="did not finish")
     try:
         result = job.run(ctx)
-    except RateLimited as exc:
-        result = JobResult(ctx.stored, status="failed", note=str(exc))
-        log.warning("%s stopped: %s", job.name, exc)
-    except PollbotError as exc:
-        result = JobResult(ctx.stored, status="failed", note=str(exc))
-        log.error("%s failed: %s", job.name, exc)
     except Exception as exc:
-        result = JobResult(ctx.stored, status="failed", note=f"{type(exc).__name__}: {exc}")
-        log.exception("%s crashed", job.name)
+        result = _failed(job.name, *PartialRun.unwrap(exc))
     finally:
         renewer.done.set()
         renewer.join(timeout=5)
         seconds = time.monotonic() - started
         status = result.status
         error = result.note if status != "ok" else None
-        with ctx.db.write() as session:
-            ctx.usage.flush(session)
+        with ctx.write() as session:
             finish_run(
                 session, run_id, now=ctx.wall(), status=status, items=result.items, error=error
             )
@@ -173,3 +158,16 @@ def run_job(
             extra={"job": job.name, "run": run_id, "status": status, "items": result.items},
         )
     return RunOutcome(run_id, job.name, status, result.items, error, seconds)
+
+
+def _failed(job: str, exc: BaseException, items: int) -> JobResult:
+    """How a run that raised is recorded and logged: its own errors in one line, anything
+    else with its traceback."""
+    if isinstance(exc, RateLimited):
+        log.warning("%s stopped: %s", job, exc)
+        return JobResult(items, status="failed", note=str(exc))
+    if isinstance(exc, PollbotError):
+        log.error("%s failed: %s", job, exc)
+        return JobResult(items, status="failed", note=str(exc))
+    log.error("%s crashed", job, exc_info=exc)
+    return JobResult(items, status="failed", note=f"{type(exc).__name__}: {exc}")

@@ -1,6 +1,6 @@
-"""Sentiment scoring of replies with VADER (vaderSentiment 3.3.2).
+"""Sentiment scoring of replies with VADER (the engine: ``jobs.vader``).
 
-One ``SentimentIntensityAnalyzer`` per process, made on first use. Texts are cleaned by
+One analyzer per process, made on first use. Texts are cleaned by
 ``prepare`` (what X adds around a reply that is not the author's words) and scored; texts
 that are not English are not scored at all (``None``), because VADER reads English only
 and a score of 0.0 would pass them off as neutral.
@@ -15,27 +15,19 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from vaderSentiment.vaderSentiment import (
-    BOOSTER_DICT,
-    N_SCALAR,
-    SPECIAL_CASES,
-    SentimentIntensityAnalyzer,
-    SentiText,
-    allcap_differential,
-    negated,
-)
+from vaderSentiment.vaderSentiment import SentiText, allcap_differential
+
+from jobs.vader import Engine, chunk_sentiments, get_engine, polarity_scores
 
 POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
 
-# Words handed to one VADER call. vaderSentiment costs about 3 ms at 200 words, 13 ms at 500
-# and 180 ms at 2,000 (quadratic); 250 words is past 1,000 characters of ordinary English,
-# so replies of any usual length are scored in one call, exactly as VADER scores them.
+# Words handed to one VADER call. vaderSentiment's cost grows with the square of the words
+# (``bench/sentiment.py`` measures it); 250 words is past 1,000 characters of ordinary
+# English, so replies of any usual length are scored in one call, exactly as VADER does.
 MAX_WORDS = 250
 
 
@@ -94,8 +86,8 @@ def is_scorable(lang: str | None) -> bool:
 
 # --- cleaning --------------------------------------------------------------------------------
 
-# Two patterns, not one alternation: a literal start lets the regex engine skip ahead, five
-# times faster on X's text, where every link is "https://t.co/...".
+# Two patterns, not one alternation: a literal start lets the regex engine skip ahead, which
+# matters on X's text, where every link is "https://t.co/...".
 _URL_RE = re.compile(r"https?://\S*")
 _BARE_TCO_RE = re.compile(r"\bt\.co/\S*")
 # Only the run X prepends to a reply; a mention inside the text stays, as a neutral word.
@@ -116,8 +108,8 @@ def _decode_entities(text: str) -> str:
     # Decoded to a fixed point so that ``prepare`` is idempotent: a user typing "&lt;3" arrives
     # as "&amp;lt;3", and one decoding would leave an entity for the next call to decode.
     # Selectors go too, each round, in case one sits inside an entity ("&\ufe0flt;").
-    # Every round that changes the text shortens it, so this ends; nested "&amp;amp;..." of
-    # 25,000 characters, the worst case, costs about 65 ms.
+    # Every round that changes the text shortens it, so this ends, in time linear in the
+    # nesting (``bench/sentiment.py`` times the worst case, a long nested "&amp;amp;...").
     text = _drop_selectors(text)
     while "&" in text:
         decoded = _drop_selectors(html.unescape(text))
@@ -141,7 +133,7 @@ def prepare(text: str) -> str:
     - Whitespace collapsed to single spaces (VADER splits on whitespace anyway).
     """
     # Each step only when its marker is present: most replies need one step or none, and the
-    # cleaning must stay cheap next to VADER itself (~50 us a tweet).
+    # cleaning must stay cheap next to VADER itself.
     if "&" in text or "\ufe0f" in text or "\ufe0e" in text:
         text = _decode_entities(text)
     if "http" in text:
@@ -151,146 +143,6 @@ def prepare(text: str) -> str:
     if "@" in text:
         text = _LEADING_MENTIONS_RE.sub("", text)
     return " ".join(text.split())
-
-
-# --- the analyzer, one per process -----------------------------------------------------------
-
-
-class _Analyzer(SentimentIntensityAnalyzer):
-    """vaderSentiment 3.3.2, rule for rule, without its most expensive habit.
-
-    For every lexicon word, ``_negation_check`` (up to three times) and
-    ``_special_idioms_check`` lower-case *every* word of the text into a new list, then read
-    at most six of them: about a third of VADER's time on a tweet, and the quadratic cost of
-    long texts. These two do the same checks on the same words, lower-casing only the words
-    they read. Indices are those of VADER's callers, which call them only with ``i`` past
-    the words they look back at. A test holds the scores equal to VADER's on the four
-    human-rated data sets of the VADER paper and on generated texts.
-    """
-
-    @staticmethod
-    def _negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
-        if start_i == 0:
-            if negated([words[i - 1].lower()]):
-                valence = valence * N_SCALAR
-        elif start_i == 1:
-            two, one = words[i - 2].lower(), words[i - 1].lower()
-            if two == "never" and (one == "so" or one == "this"):
-                valence = valence * 1.25
-            elif two == "without" and one == "doubt":
-                pass
-            elif negated([two]):
-                valence = valence * N_SCALAR
-        elif start_i == 2:
-            three, two, one = words[i - 3].lower(), words[i - 2].lower(), words[i - 1].lower()
-            # VADER's own precedence: (never and (so or this)) or (so or this), on i-1
-            if (three == "never" and (two == "so" or two == "this")) or (
-                one == "so" or one == "this"
-            ):
-                valence = valence * 1.25
-            elif three == "without" and (two == "doubt" or one == "doubt"):
-                pass
-            elif negated([three]):
-                valence = valence * N_SCALAR
-        return valence
-
-    @staticmethod
-    def _special_idioms_check(valence: float, words: list[str], i: int) -> float:
-        w3, w2, w1, w0 = (w.lower() for w in words[i - 3 : i + 1])
-        one_zero = f"{w1} {w0}"
-        two_one_zero = f"{w2} {w1} {w0}"
-        two_one = f"{w2} {w1}"
-        three_two_one = f"{w3} {w2} {w1}"
-        three_two = f"{w3} {w2}"
-        for seq in (one_zero, two_one_zero, two_one, three_two_one, three_two):
-            if seq in SPECIAL_CASES:
-                valence = SPECIAL_CASES[seq]
-                break
-        n = len(words)
-        if n - 1 > i:
-            after = words[i + 1].lower()
-            zero_one = f"{w0} {after}"
-            if zero_one in SPECIAL_CASES:
-                valence = SPECIAL_CASES[zero_one]
-            if n - 1 > i + 1:
-                zero_one_two = f"{w0} {after} {words[i + 2].lower()}"
-                if zero_one_two in SPECIAL_CASES:
-                    valence = SPECIAL_CASES[zero_one_two]
-        for n_gram in (three_two_one, three_two, two_one):
-            if n_gram in BOOSTER_DICT:
-                valence = valence + BOOSTER_DICT[n_gram]
-        return valence
-
-
-class _Engine:
-    """The analyzer and what is derived once from its emoji lexicon."""
-
-    def __init__(self) -> None:
-        self.analyzer: Any = _Analyzer()
-        # VADER looks emoji up one character at a time, so only one-character keys ever match.
-        single = {k: v for k, v in self.analyzer.emojis.items() if len(k) == 1}
-        self.emoji_words = {k: len(v.split()) for k, v in single.items()}
-        self.descriptions = single
-        self.emoji = frozenset(single)
-        self.emoji_re = re.compile(_char_class(single))
-
-    def word_bound(self, text: str) -> int:
-        """An upper bound of the words VADER will see once it has replaced the emoji."""
-        words = len(text.split())
-        # Every emoji of the lexicon is outside ASCII; most other text has none of them.
-        if not text.isascii() and not self.emoji.isdisjoint(text):
-            emoji_words = self.emoji_words
-            words += sum(emoji_words[c] * text.count(c) for c in self.emoji.intersection(text))
-        return words
-
-    def demojize(self, text: str) -> str:
-        """Exactly VADER's own replacement of emoji by their descriptions, in linear time."""
-        if text.isascii() or self.emoji.isdisjoint(text):
-            return text.strip()  # what VADER's loop gives a text without emoji
-
-        def describe(match: re.Match[str]) -> str:
-            at = match.start()
-            # VADER puts a space before a description unless the previous character was one.
-            sep = " " if at > 0 and text[at - 1] != " " else ""
-            return sep + self.descriptions[match.group()]
-
-        return self.emoji_re.sub(describe, text).strip()
-
-
-def _char_class(chars: Iterable[str]) -> str:
-    """A regex class of ``chars`` as ranges of consecutive code points. The regex engine tests
-    a character outside the Basic Multilingual Plane against a class item by item: the
-    lexicon's 1,212 one-character emoji are 143 ranges, and a reply with emoji took 90 us to
-    scan against them one by one."""
-    points = sorted(ord(c) for c in chars)
-    ranges: list[tuple[int, int]] = []
-    for p in points:
-        if ranges and p == ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], p)
-        else:
-            ranges.append((p, p))
-    items = (
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-        for a, b in ranges
-    )
-    return "[" + "".join(items) + "]"
-
-
-# Made on first use, not at import: loading the lexicons takes ~0.05 s that commands which
-# never score should not pay. Scoring only reads the analyzer, so threads share it freely.
-_engine: _Engine | None = None
-_engine_lock = threading.Lock()
-
-
-def _get_engine() -> _Engine:
-    global _engine
-    engine = _engine
-    if engine is None:
-        with _engine_lock:  # two threads asking first must not both load the lexicons
-            engine = _engine
-            if engine is None:
-                engine = _engine = _Engine()
-    return engine
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -316,24 +168,7 @@ def _chunk_bounds(tokens: Sequence[str], max_words: int) -> Iterator[tuple[int, 
         start = end
 
 
-def _chunk_sentiments(analyzer: Any, sentitext: Any) -> list[float]:
-    # The loop of SentimentIntensityAnalyzer.polarity_scores (3.3.2), up to the valences.
-    words = sentitext.words_and_emoticons
-    sentiments: list[float] = []
-    last = len(words) - 1
-    for i, item in enumerate(words):
-        lowered = item.lower()
-        if lowered in BOOSTER_DICT or (
-            i < last and lowered == "kind" and words[i + 1].lower() == "of"
-        ):
-            sentiments.append(0)
-            continue
-        sentiments = analyzer.sentiment_valence(0, sentitext, item, i, sentiments)
-    result: list[float] = analyzer._but_check(words, sentiments)
-    return result
-
-
-def _score_long(engine: _Engine, text: str, max_words: int) -> dict[str, float]:
+def _score_long(engine: Engine, text: str, max_words: int) -> dict[str, float]:
     """VADER's scores for a text of any length, in time linear in its length.
 
     Where the quadratic cost lives: for every lexicon word, ``_negation_check`` (up to three
@@ -341,7 +176,7 @@ def _score_long(engine: _Engine, text: str, max_words: int) -> dict[str, float]:
     although they read only the three words either side; ``_but_check`` calls
     ``list.index`` once per word when the text holds a "but". Emoji make it worse, each
     becoming one to seven words, many of them lexicon words ("smiling face with
-    heart-eyes"): 500 emoji take 0.2 s, 4,000 about 25 s (vaderSentiment issue #110).
+    heart-eyes"), so a post of a few thousand emoji takes VADER seconds (``bench/sentiment.py``).
 
     So the valences are computed chunk by chunk (whole sentences, at most ``max_words``
     words), each chunk costing O(max_words^2), and then combined the way VADER combines the
@@ -364,29 +199,18 @@ def _score_long(engine: _Engine, text: str, max_words: int) -> dict[str, float]:
     for start, end in _chunk_bounds(tokens, max_words):
         sentitext = SentiText(" ".join(tokens[start:end]))
         sentitext.is_cap_diff = is_cap_diff
-        sentiments.extend(_chunk_sentiments(analyzer, sentitext))
+        sentiments.extend(chunk_sentiments(analyzer, sentitext))
     scores: dict[str, float] = analyzer.score_valence(sentiments, demojized)
     return scores
 
 
-def _polarity_scores(engine: _Engine, text: str) -> dict[str, float]:
-    """``polarity_scores(text)``, with VADER's character-by-character emoji replacement done
-    by ``demojize`` (the same text, in one regex pass, or none for text without emoji)."""
-    demojized = engine.demojize(text)
-    sentitext = SentiText(demojized)
-    scores: dict[str, float] = engine.analyzer.score_valence(
-        _chunk_sentiments(engine.analyzer, sentitext), demojized
-    )
-    return scores
-
-
-def _score_prepared(engine: _Engine, text: str, max_words: int) -> Score:
+def _score_prepared(engine: Engine, text: str, max_words: int) -> Score:
     if max_words < 1:
         raise ValueError(f"max_words must be at least 1, not {max_words}")
     # ASCII text of n characters has at most n/2 words and no emoji: the check is free for
     # nearly every reply.
     if (len(text) < 2 * max_words and text.isascii()) or engine.word_bound(text) <= max_words:
-        scores = _polarity_scores(engine, text)
+        scores = polarity_scores(engine, text)
     else:
         scores = _score_long(engine, text, max_words)
     compound = scores["compound"]
@@ -401,11 +225,11 @@ def _score_prepared(engine: _Engine, text: str, max_words: int) -> Score:
 
 def score_text(text: str, *, max_words: int = MAX_WORDS) -> Score:
     """Scores one text, cleaned by ``prepare``. ``max_words`` bounds one VADER call."""
-    return _score_prepared(_get_engine(), prepare(text), max_words)
+    return _score_prepared(get_engine(), prepare(text), max_words)
 
 
 def score_batch(texts: Sequence[str], *, max_words: int = MAX_WORDS) -> list[Score]:
-    engine = _get_engine()
+    engine = get_engine()
     return [_score_prepared(engine, prepare(text), max_words) for text in texts]
 
 
@@ -413,7 +237,7 @@ def score_posts(
     items: Sequence[tuple[str, str | None]], *, max_words: int = MAX_WORDS
 ) -> list[Score | None]:
     """Scores (text, lang) pairs; ``None`` for those not in English (see ``is_scorable``)."""
-    engine = _get_engine()
+    engine = get_engine()
     return [
         _score_prepared(engine, prepare(text), max_words) if is_scorable(lang) else None
         for text, lang in items

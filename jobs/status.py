@@ -6,15 +6,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
-from jobs.tracking import Tracked, tracked
+from jobs.clock import iso
+from jobs.subjects import Subject
+from jobs.tracking import subject_json, tracked
 from storage.engine import Database
-from storage.models import ApiUsage
-from storage.runs import current_leases, heartbeat, last_errors, last_runs, recent_events
-from storage.usage import month_usage
+from storage.events import recent_events
+from storage.heartbeat import heartbeat
+from storage.leases import current_leases
+from storage.runs import last_errors, last_runs
+from storage.usage import latest_month, month_usage
 
-# Documented pay-per-use prices (2026), USD; see shared/data/README.md.
+# X's published pay-per-use prices (2026), USD.
 PRICE_POST_READ = 0.005
 PRICE_USER_READ = 0.010
 PRICE_POST_CREATE = 0.015
@@ -22,15 +24,11 @@ USER_ENDPOINTS = ("user_by_username", "user", "me")
 HEARTBEAT_STALE = timedelta(minutes=3)
 
 
-def iso(dt: datetime | None) -> str | None:
-    return dt.isoformat().replace("+00:00", "Z") if dt else None
-
-
 @dataclass(frozen=True, slots=True)
 class StatusReport:
     daemon: Mapping[str, object]
     jobs: Sequence[Mapping[str, object]]
-    subjects: Sequence[Tracked]
+    subjects: Sequence[Subject]
     api_usage: Mapping[str, object]
     errors: Sequence[Mapping[str, object]]
     events: Sequence[Mapping[str, object]]
@@ -39,7 +37,7 @@ class StatusReport:
         return {
             "daemon": self.daemon,
             "jobs": self.jobs,
-            "subjects": [s.to_json() for s in self.subjects],
+            "subjects": [subject_json(s) for s in self.subjects],
             "api_usage": self.api_usage,
             "errors": self.errors,
             "events": self.events,
@@ -98,8 +96,7 @@ def gather_status(
                     else None,
                 }
             )
-        months = session.scalars(select(ApiUsage.month).distinct().order_by(ApiUsage.month.desc()))
-        month = next(iter(months), None) or f"{now:%Y-%m}"
+        month = latest_month(session) or f"{now:%Y-%m}"
         usage = month_usage(session, month)
         errors = [
             {"job": r.job, "at": iso(r.finished_at or r.started_at), "error": r.error}

@@ -19,17 +19,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
-
-from jobs.base import JobContext
+from jobs.base import JobContext, PartialRun
 from jobs.errors import BudgetExhausted
 from jobs.platform import Page
 from storage.cursors import CursorState, load_cursor, save_cursor
+from storage.engine import Tx
 
 log = logging.getLogger("pollbot.collect")
 
 Fetch = Callable[[str | None, str | None], Iterator[Page]]  # (since_id, until_id) -> pages
-StorePage = Callable[[Session, Page], int]  # stores a page in the session; returns new rows
+StorePage = Callable[[Tx, Page], int]  # stores a page in the session; returns new rows
 P = TypeVar("P")
 
 # Pages fetched ahead of the one being stored: one request in flight at a time, but a page
@@ -46,7 +45,7 @@ class Sink(Protocol[P]):
 
     def prepare(self, page: Page) -> Future[P]: ...
 
-    def store(self, session: Session, page: Page, prepared: P) -> int: ...
+    def store(self, session: Tx, page: Page, prepared: P) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,7 @@ class Plain:
         done.set_result(None)
         return done
 
-    def store(self, session: Session, page: Page, prepared: None) -> int:
+    def store(self, session: Tx, page: Page, prepared: None) -> int:
         return self.store_page(session, page)
 
 
@@ -89,20 +88,30 @@ def check_budget(ctx: JobContext) -> None:
 def run_stream(ctx: JobContext, *, cursor_name: str, fetch: Fetch, sink: Sink[Any]) -> StreamResult:
     """Fetch and store one stream from where its cursor stands. Stops early (cursor safe)
     when ``ctx.stop`` is set; raises BudgetExhausted before a request past the cap, and the
-    platform's errors (RateLimited, PlatformUnavailable) as they come, cursor safe."""
-    with ctx.db.read() as session:
-        state = load_cursor(session, cursor_name)
+    platform's errors (RateLimited, PlatformUnavailable) as they come, cursor safe, each as
+    a ``PartialRun`` carrying the rows stored before it."""
     result = StreamResult()
+    try:
+        _run_passes(ctx, cursor_name, fetch=fetch, sink=sink, result=result)
+    except Exception as exc:
+        raise PartialRun.of(exc, result.new) from exc
+    return result
+
+
+def _run_passes(
+    ctx: JobContext, cursor_name: str, *, fetch: Fetch, sink: Sink[Any], result: StreamResult
+) -> None:
+    with ctx.read() as session:
+        state = load_cursor(session, cursor_name)
     resumed = state.in_pass
     _run_pass(ctx, state, fetch=fetch, sink=sink, result=result)
     if resumed and result.complete and not ctx.stop.is_set():
         # That finished a pass interrupted earlier; what arrived since it began is newer than
         # its newest id, one more pass away.
         result.complete = False
-        with ctx.db.read() as session:
+        with ctx.read() as session:
             state = load_cursor(session, cursor_name)
         _run_pass(ctx, state, fetch=fetch, sink=sink, result=result)
-    return result
 
 
 def _run_pass(
@@ -146,15 +155,12 @@ def _store_pages(
             state = CursorState(cursor_name, state.since_id, newest, min(ids))
         if last:
             state = _complete(state)
-        with ctx.db.write() as session:
-            new = sink.store(session, page, prepared) if page.posts else 0
-            save_cursor(session, state, now=ctx.clock.now())
-            ctx.usage.flush(session)
+        with ctx.write() as tx:
+            new = sink.store(tx, page, prepared) if page.posts else 0
+            save_cursor(tx, state, now=ctx.clock.now())
         result.pages += 1
         result.seen += len(ids)
         result.new += new
-        ctx.stored += new
-        ctx.keepalive()
         ctx.progress.update(pages=1, seen=len(ids), new=new)
         if last:
             result.complete = True
@@ -230,6 +236,5 @@ def _complete(state: CursorState) -> CursorState:
 
 
 def _save_only(ctx: JobContext, state: CursorState) -> None:
-    with ctx.db.write() as session:
-        save_cursor(session, state, now=ctx.clock.now())
-        ctx.usage.flush(session)
+    with ctx.write() as tx:
+        save_cursor(tx, state, now=ctx.clock.now())

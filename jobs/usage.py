@@ -9,9 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
-from storage.engine import Database
+from storage.engine import Database, Tx
 from storage.usage import posts_read, record_usage
 
 
@@ -46,7 +44,7 @@ class UsageMeter:
             self._requests[endpoint] += 1
             self._reads[endpoint] += posts
 
-    def flush(self, session: Session) -> None:
+    def flush(self, session: Tx) -> None:
         """Write pending counts inside the caller's transaction."""
         with self._lock:
             pending = [(e, self._requests[e], self._reads[e]) for e in self._requests]
@@ -61,10 +59,6 @@ class UsageMeter:
             if self._stored is not None and self._stored[0] == month:
                 m, at, stored = self._stored
                 self._stored = (m, at, stored + sum(r for _, _, r in pending))
-
-    def flush_now(self) -> None:
-        with self._db.write() as session:
-            self.flush(session)
 
     def posts_read_this_month(self) -> int:
         """Stored reads of every process this month (re-read every few seconds), plus this

@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.errors import DatabaseUnavailable, DatabaseURLInvalid
 from storage.posts import page_table_ddl
 
+# The transaction ``Database.write()`` and ``read()`` hand out. Jobs pass it to storage's
+# named operations and never query through it themselves.
+Tx = Session
+
 BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "pollbot_immediate"
 
@@ -122,13 +126,13 @@ class Database:
         return redact_url(self.url)
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> Iterator[Tx]:
         # Closing (not rolling back) ends the transaction and leaves loaded objects readable.
         with self._translate(), self._reads() as session:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> Iterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self._translate(), self._writes() as session, session.begin():
             yield session

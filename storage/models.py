@@ -71,7 +71,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Subject(Base):
+class SubjectRow(Base):
     """Something followed: an account (key = lower-case username) or a poll (key = post id)."""
 
     __tablename__ = "subjects"
@@ -94,7 +94,7 @@ class Subject(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the post's time (polls)
 
 
-class Post(Base):
+class PostRow(Base):
     """A post from the platform, stored once per platform id, with its sentiment."""
 
     __tablename__ = "posts"
@@ -164,7 +164,7 @@ class Cursor(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Summary(Base):
+class SummaryRow(Base):
     __tablename__ = "summaries"
     __table_args__ = (UniqueConstraint("subject_id", "window_end"),)
 
@@ -240,7 +240,7 @@ class Heartbeat(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Mention(Base):
+class MentionRow(Base):
     """A mention of the bot, handled once across restarts."""
 
     __tablename__ = "mentions"

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
 from storage.models import PollSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    taken_at: datetime
+    voting_status: str  # open | closed
+    labels: tuple[str, ...]
+    votes: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.votes)
+
+    @property
+    def closed(self) -> bool:
+        return self.voting_status == "closed"
+
+
+def _snapshot(row: PollSnapshot) -> Snapshot:
+    return Snapshot(row.taken_at, row.voting_status, tuple(row.labels), tuple(row.votes))
 
 
 def add_snapshot(
@@ -29,16 +50,18 @@ def add_snapshot(
         votes=votes,
         total=sum(votes),
     )
-    return bool(list(session.scalars(stmt.on_conflict_do_nothing().returning(PollSnapshot.id))))
+    inserted = stmt.on_conflict_do_nothing().returning(PollSnapshot.id)
+    return bool(list(session.scalars(inserted)))
 
 
 def latest_snapshot(
     session: Session, subject_id: int, *, at_or_before: datetime | None = None
-) -> PollSnapshot | None:
-    q = select(PollSnapshot).where(PollSnapshot.subject_id == subject_id)
+) -> Snapshot | None:
+    query = select(PollSnapshot).where(PollSnapshot.subject_id == subject_id)
     if at_or_before is not None:
-        q = q.where(PollSnapshot.taken_at <= at_or_before)
-    return session.scalars(q.order_by(PollSnapshot.taken_at.desc()).limit(1)).first()
+        query = query.where(PollSnapshot.taken_at <= at_or_before)
+    row = session.scalars(query.order_by(PollSnapshot.taken_at.desc()).limit(1)).first()
+    return _snapshot(row) if row else None
 
 
 def snapshots(
@@ -47,10 +70,15 @@ def snapshots(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[PollSnapshot]:
-    q = select(PollSnapshot).where(PollSnapshot.subject_id == subject_id)
+) -> list[Snapshot]:
+    query = select(PollSnapshot).where(PollSnapshot.subject_id == subject_id)
     if since is not None:
-        q = q.where(PollSnapshot.taken_at >= since)
+        query = query.where(PollSnapshot.taken_at >= since)
     if until is not None:
-        q = q.where(PollSnapshot.taken_at <= until)
-    return list(session.scalars(q.order_by(PollSnapshot.taken_at)))
+        query = query.where(PollSnapshot.taken_at <= until)
+    return [_snapshot(r) for r in session.scalars(query.order_by(PollSnapshot.taken_at))]
+
+
+def count_snapshots(session: Session, subject_id: int) -> int:
+    query = select(func.count()).where(PollSnapshot.subject_id == subject_id)
+    return int(session.scalar(query) or 0)

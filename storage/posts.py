@@ -14,11 +14,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from storage.models import Post, SubjectPost
+from storage.models import PostRow, SubjectPost
 
 
 @dataclass(frozen=True, slots=True)
-class PostRow:
+class NewPost:
     id: int
     author_id: int
     text: str
@@ -37,11 +37,11 @@ class PostRow:
     label: str | None = None
 
 
-_POST_FIELDS = tuple(f.name for f in fields(PostRow))
+_POST_FIELDS = tuple(f.name for f in fields(NewPost))
 _LINK_FIELDS = ("subject_id", "post_id", "created_at", "label", "compound")
 
 
-def insert_posts(session: Session, rows: Sequence[PostRow], *, subject_id: int | None) -> int:
+def insert_posts(session: Session, rows: Sequence[NewPost], *, subject_id: int | None) -> int:
     """Store a page of posts once each (``ON CONFLICT DO NOTHING``) and link them to the
     subject. Returns how many were new *to this subject's stream*, which is what a run
     reports; a post already stored through another subject is linked, not stored twice.
@@ -89,7 +89,7 @@ _PG_STORE = (
 def page_table_ddl() -> str:
     """The temporary table a PostgreSQL connection stages pages in: the posts' columns and
     types, no constraints, emptied at every commit (and by each page's statement)."""
-    posts = Post.__table__
+    posts = PostRow.__table__
     columns = ", ".join(
         f"{c.name} {c.type.compile(dialect=postgresql.dialect())}"
         for c in (posts.c[name] for name in _POST_FIELDS)
@@ -97,7 +97,7 @@ def page_table_ddl() -> str:
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
 
 
-def _copy_posts(conn: Connection, rows: Sequence[PostRow], *, subject_id: int | None) -> int:
+def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | None) -> int:
     driver: Any = conn.connection.dbapi_connection
     statement = _PG_COPY
     try:
@@ -141,7 +141,7 @@ class _Encoder:
         return value.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else value
 
     def rows(
-        self, rows: Sequence[PostRow], subject_id: int | None
+        self, rows: Sequence[NewPost], subject_id: int | None
     ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         """The posts' rows, and their link rows to ``subject_id`` (none when it is None)."""
         posts: list[tuple[object, ...]] = []
@@ -170,13 +170,27 @@ _POSTGRESQL = _Encoder(sqlite=False)
 
 def count_posts(session: Session, *, subject_id: int | None = None) -> int:
     if subject_id is None:
-        return session.scalar(select(func.count()).select_from(Post)) or 0
+        return session.scalar(select(func.count()).select_from(PostRow)) or 0
     q = select(func.count()).select_from(SubjectPost).where(SubjectPost.subject_id == subject_id)
     return session.scalar(q) or 0
 
 
 def stored_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Post.id).order_by(Post.id)))
+    return list(session.scalars(select(PostRow.id).order_by(PostRow.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReply:
+    """A stored post as ``export`` writes it."""
+
+    id: int
+    conversation_id: int | None
+    author_id: int
+    created_at: datetime
+    lang: str | None
+    text: str
+    compound: float | None
+    label: str | None
 
 
 def iter_replies(
@@ -185,24 +199,28 @@ def iter_replies(
     subject_id: int | None = None,
     since: datetime | None = None,
     batch: int = 1000,
-) -> Iterator[Post]:
+) -> Iterator[StoredReply]:
     """Stored posts oldest first, in constant memory (keyset pagination, not OFFSET)."""
     last: tuple[datetime, int] | None = None
     while True:
-        q = select(Post)
+        q = select(PostRow)
         if subject_id is not None:
-            q = q.where(
-                Post.id.in_(select(SubjectPost.post_id).where(SubjectPost.subject_id == subject_id))
-            )
+            linked = select(SubjectPost.post_id).where(SubjectPost.subject_id == subject_id)
+            q = q.where(PostRow.id.in_(linked))
         if since is not None:
-            q = q.where(Post.created_at >= since)
+            q = q.where(PostRow.created_at >= since)
         if last is not None:
             q = q.where(
-                (Post.created_at > last[0]) | ((Post.created_at == last[0]) & (Post.id > last[1]))
+                (PostRow.created_at > last[0])
+                | ((PostRow.created_at == last[0]) & (PostRow.id > last[1]))
             )
-        page = list(session.scalars(q.order_by(Post.created_at, Post.id).limit(batch)))
+        page = list(session.scalars(q.order_by(PostRow.created_at, PostRow.id).limit(batch)))
         if not page:
             return
-        yield from page
+        for p in page:
+            yield StoredReply(
+                p.id, p.conversation_id, p.author_id, p.created_at, p.lang, p.text,
+                p.compound, p.label,
+            )  # fmt: skip
         last = (page[-1].created_at, page[-1].id)
         session.expunge_all()

@@ -1,67 +1,190 @@
-"""Tracked subjects: accounts and polls."""
+"""Tracked subjects: accounts and polls, as one record type (``Subject``) and the named
+operations that change them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Subject
+from storage.models import SubjectRow
+
+Kind = Literal["account", "poll"]
+KINDS: tuple[Kind, ...] = ("account", "poll")
 
 
-def get_subject(session: Session, kind: str, key: str) -> Subject | None:
-    return session.scalar(select(Subject).where(Subject.kind == kind, Subject.key == key))
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Something followed: an account (key = lower-case username) or a poll (key = its post
+    id). A subject an operator only named has no ``id`` yet; one read from the store has
+    what the store knows of it."""
+
+    kind: Kind
+    key: str
+    platform: str = "x"
+    id: int | None = None
+    platform_id: int | None = None  # the user id / post id, once known
+    display: str | None = None  # "@Name" as the platform spells it, or the poll's text
+    source: str = "cli"  # cli, env, auto (a poll a tracked account posted), mention
+    added_at: datetime | None = None
+    created_at: datetime | None = None  # the poll's post
+    poll_ends_at: datetime | None = None
+    closed_at: datetime | None = None  # the poll's voting closed (final snapshot stored)
+    conversation_closed_at: datetime | None = None  # left the search window: no more replies
+
+    @property
+    def is_account(self) -> bool:
+        return self.kind == "account"
+
+    @property
+    def is_poll(self) -> bool:
+        return self.kind == "poll"
+
+    @property
+    def label(self) -> str:
+        """How a message names it: ``@elonmusk`` or ``poll 1593767953706921985``."""
+        return f"@{self.key}" if self.is_account else f"poll {self.key}"
+
+    @property
+    def name(self) -> str:
+        """How a summary names it: the account as the platform spells it, the poll's text."""
+        return self.display or self.label
+
+    @property
+    def subject_key(self) -> str:
+        """Unique across kinds and platforms: ``x:account:elonmusk``."""
+        return f"{self.platform}:{self.kind}:{self.key}"
+
+    def same(self, other: Subject) -> bool:
+        """Whether both name the same subject (stored or only named)."""
+        return (self.platform, self.kind, self.key) == (other.platform, other.kind, other.key)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# What a stored subject carries over from its row, beyond kind and key.
+_STORED = (
+    "id", "platform_id", "display", "source", "added_at",
+    "created_at", "poll_ends_at", "closed_at", "conversation_closed_at",
+)  # fmt: skip
+
+
+def _subject(row: SubjectRow) -> Subject:
+    kind: Kind = "account" if row.kind == "account" else "poll"
+    return Subject(kind, row.key, **{name: getattr(row, name) for name in _STORED})
+
+
+def _row(session: Session, kind: str, key: str) -> SubjectRow | None:
+    return session.scalar(select(SubjectRow).where(SubjectRow.kind == kind, SubjectRow.key == key))
+
+
+def get_subject(
+    session: Session, kind: str, key: str, *, active_only: bool = False
+) -> Subject | None:
+    row = _row(session, kind, key)
+    if row is None or (active_only and not row.active):
+        return None
+    return _subject(row)
+
+
+def subject_by_id(session: Session, subject_id: int) -> Subject | None:
+    row = session.get(SubjectRow, subject_id)
+    return _subject(row) if row is not None else None
 
 
 def add_subject(
     session: Session,
     *,
-    kind: str,
+    kind: Kind,
     key: str,
     now: datetime,
     display: str | None = None,
     source: str = "cli",
-    platform_id: int | None = None,
     parent_id: int | None = None,
 ) -> tuple[Subject, bool]:
-    """Track a subject (or re-activate it). Returns it and whether anything changed."""
-    found = get_subject(session, kind, key)
+    """Track a subject (or re-activate it). Returns it and whether anything changed. An
+    account is shown as ``@key`` until its user is looked up; a poll's post id is its key."""
+    found = _row(session, kind, key)
     if found is not None:
         if found.active:
-            return found, False
+            return _subject(found), False
         found.active = True
         found.source = source
-        return found, True
-    subject = Subject(
+        return _subject(found), True
+    row = SubjectRow(
         kind=kind,
         key=key,
-        display=display,
+        display=display if display is not None else (f"@{key}" if kind == "account" else None),
         source=source,
-        platform_id=platform_id,
+        platform_id=int(key) if kind == "poll" else None,
         parent_id=parent_id,
         added_at=now,
         active=True,
     )
-    session.add(subject)
+    session.add(row)
     session.flush()
-    return subject, True
+    return _subject(row), True
 
 
-def deactivate_subject(session: Session, kind: str, key: str) -> Subject | None:
-    """Stop following; what was collected stays. Returns None when it was not tracked."""
-    found = get_subject(session, kind, key)
+def deactivate_subject(session: Session, kind: str, key: str) -> bool:
+    """Stop following; what was collected stays. False when it was not tracked."""
+    found = _row(session, kind, key)
     if found is None or not found.active:
-        return None
+        return False
     found.active = False
-    return found
+    return True
 
 
 def list_subjects(
-    session: Session, *, active_only: bool = True, kinds: Sequence[str] = ("account", "poll")
+    session: Session, *, active_only: bool = True, kinds: Sequence[str] = KINDS
 ) -> list[Subject]:
-    q = select(Subject).where(Subject.kind.in_(kinds))
+    query = select(SubjectRow).where(SubjectRow.kind.in_(kinds))
     if active_only:
-        q = q.where(Subject.active.is_(True))
-    return list(session.scalars(q.order_by(Subject.kind, Subject.added_at, Subject.id)))
+        query = query.where(SubjectRow.active.is_(True))
+    order = (SubjectRow.kind, SubjectRow.added_at, SubjectRow.id)
+    return [_subject(row) for row in session.scalars(query.order_by(*order))]
+
+
+def set_account_user(session: Session, subject_id: int, *, user_id: int, username: str) -> None:
+    """The account's user, looked up: its id, and its name as the platform spells it."""
+    row = session.get(SubjectRow, subject_id)
+    if row is not None:
+        row.platform_id = user_id
+        row.display = f"@{username}"
+
+
+def describe_poll(
+    session: Session,
+    subject_id: int,
+    *,
+    text: str,
+    created_at: datetime,
+    poll_id: int | None = None,
+    ends_at: datetime | None = None,
+) -> None:
+    """What the poll's post says: its text, its time, and the poll it carries (if any)."""
+    row = session.get(SubjectRow, subject_id)
+    if row is None:
+        return
+    row.display, row.created_at = text, created_at
+    if poll_id is not None:
+        row.poll_id, row.poll_ends_at = poll_id, ends_at
+
+
+def close_poll(session: Session, subject_id: int, *, at: datetime) -> None:
+    """The poll's voting closed: its final snapshot is stored, no more are taken."""
+    row = session.get(SubjectRow, subject_id)
+    if row is not None:
+        row.closed_at = at
+
+
+def close_conversation(session: Session, subject_id: int, *, at: datetime) -> None:
+    """The poll's conversation left the search window: its replies are collected for good."""
+    row = session.get(SubjectRow, subject_id)
+    if row is not None:
+        row.conversation_closed_at = at

@@ -1,4 +1,5 @@
-"""Summaries and the aggregates they are made of (one range scan of a covering index)."""
+"""Summaries, their parts, and the aggregates they are made of (one range scan of a covering
+index)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
-from storage.models import Subject, SubjectPost, Summary, SummaryPart
+from storage.models import SubjectPost, SubjectRow, SummaryPart, SummaryRow
+from storage.subjects import Subject, _subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,22 +25,54 @@ class Aggregate:
     compound_sum: float
 
 
-def aggregate(session: Session, subject_id: int, start: datetime, end: datetime) -> Aggregate:
-    """Counts by label and the compound sum of a subject's replies in ``[start, end)``."""
+@dataclass(frozen=True, slots=True)
+class SummaryMark:
+    """Where a subject's summaries stand: the end of its last window, and whether that was
+    the poll's final summary."""
+
+    last_window_end: datetime
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    position: int
+    text: str
+    post_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    id: int
+    subject: Subject
+    window_start: datetime
+    window_end: datetime
+    final: bool
+    state: str  # pending, posted, dry_run, failed
+    created_at: datetime
+    error: str | None
+    parts: tuple[Part, ...]
+
+
+def aggregate(
+    session: Session, subject_id: int, start: datetime | None, end: datetime | None
+) -> Aggregate:
+    """Counts by label and the compound sum of a subject's replies in ``[start, end)``
+    (an open bound when None)."""
     label = SubjectPost.label
-    q = select(
+    query = select(
         func.count(),
         func.sum(case((label == "positive", 1), else_=0)),
         func.sum(case((label == "neutral", 1), else_=0)),
         func.sum(case((label == "negative", 1), else_=0)),
         func.sum(case((label.is_(None), 1), else_=0)),
         func.coalesce(func.sum(SubjectPost.compound), 0.0),
-    ).where(
-        SubjectPost.subject_id == subject_id,
-        SubjectPost.created_at >= start,
-        SubjectPost.created_at < end,
-    )
-    total, pos, neu, neg, unscored, csum = session.execute(q).one()
+    ).where(SubjectPost.subject_id == subject_id)
+    if start is not None:
+        query = query.where(SubjectPost.created_at >= start)
+    if end is not None:
+        query = query.where(SubjectPost.created_at < end)
+    total, pos, neu, neg, unscored, csum = session.execute(query).one()
     unscored = int(unscored or 0)
     return Aggregate(
         scored=int(total or 0) - unscored,
@@ -50,9 +84,13 @@ def aggregate(session: Session, subject_id: int, start: datetime, end: datetime)
     )
 
 
-def last_summary(session: Session, subject_id: int) -> Summary | None:
-    q = select(Summary).where(Summary.subject_id == subject_id)
-    return session.scalars(q.order_by(Summary.window_end.desc()).limit(1)).first()
+def summary_mark(session: Session, subject_id: int) -> SummaryMark | None:
+    """The subject's last summary window, or None before its first summary."""
+    query = select(SummaryRow.window_end, SummaryRow.final).where(
+        SummaryRow.subject_id == subject_id
+    )
+    row = session.execute(query.order_by(SummaryRow.window_end.desc()).limit(1)).first()
+    return SummaryMark(row.window_end, bool(row.final)) if row else None
 
 
 def create_summary(
@@ -68,7 +106,7 @@ def create_summary(
     chart_png: bytes | None = None,
 ) -> int | None:
     """Store a summary and its parts; None when one exists already for that window."""
-    stmt = insert_for(session, Summary).values(
+    stmt = insert_for(session, SummaryRow).values(
         subject_id=subject_id,
         window_start=window_start,
         window_end=window_end,
@@ -77,7 +115,7 @@ def create_summary(
         created_at=now,
         chart_png=chart_png,
     )
-    new_id = session.scalars(stmt.on_conflict_do_nothing().returning(Summary.id)).first()
+    new_id = session.scalars(stmt.on_conflict_do_nothing().returning(SummaryRow.id)).first()
     if new_id is None:
         return None
     for position, text in enumerate(parts):
@@ -85,21 +123,77 @@ def create_summary(
     return new_id
 
 
-def summary_parts(session: Session, summary_id: int) -> list[SummaryPart]:
-    q = select(SummaryPart).where(SummaryPart.summary_id == summary_id)
-    return list(session.scalars(q.order_by(SummaryPart.position)))
+def summary_parts(session: Session, summary_id: int) -> list[Part]:
+    query = select(SummaryPart).where(SummaryPart.summary_id == summary_id)
+    rows = session.scalars(query.order_by(SummaryPart.position))
+    return [Part(p.position, p.text, p.post_id) for p in rows]
 
 
-def pending_summaries(session: Session) -> list[Summary]:
-    q = select(Summary).where(Summary.state == "pending")
-    return list(session.scalars(q.order_by(Summary.window_end, Summary.id)))
+def summary_chart(session: Session, summary_id: int) -> bytes | None:
+    return session.scalar(select(SummaryRow.chart_png).where(SummaryRow.id == summary_id))
 
 
-def list_summaries(session: Session, *, limit: int) -> list[tuple[Summary, Subject]]:
-    q = (
-        select(Summary, Subject)
-        .join(Subject, Subject.id == Summary.subject_id)
-        .order_by(Summary.window_end.desc(), Summary.id.desc())
-        .limit(limit)
+def pending_summaries(session: Session) -> list[tuple[int, datetime]]:
+    """(id, created at) of each summary not fully posted yet, oldest window first."""
+    query = select(SummaryRow.id, SummaryRow.created_at).where(SummaryRow.state == "pending")
+    rows = session.execute(query.order_by(SummaryRow.window_end, SummaryRow.id))
+    return [(r.id, r.created_at) for r in rows]
+
+
+def part_posted(session: Session, summary_id: int, position: int, *, post_id: int) -> None:
+    """A part went out as ``post_id``: recorded the moment it is known."""
+    row = session.get(SummaryPart, (summary_id, position))
+    if row is not None:
+        row.post_id = post_id
+
+
+def summary_posted(session: Session, summary_id: int, *, at: datetime) -> None:
+    row = session.get(SummaryRow, summary_id)
+    if row is not None:
+        row.state, row.posted_at, row.error = "posted", at, None
+
+
+def summary_failed(session: Session, summary_id: int, *, error: str) -> None:
+    row = session.get(SummaryRow, summary_id)
+    if row is not None:
+        row.state, row.error = "failed", error
+
+
+def count_summaries(session: Session, subject_id: int, *, state: str) -> int:
+    query = select(func.count()).where(
+        SummaryRow.subject_id == subject_id, SummaryRow.state == state
     )
-    return [(s, subj) for s, subj in session.execute(q).all()]
+    return int(session.scalar(query) or 0)
+
+
+def list_summaries(
+    session: Session,
+    *,
+    limit: int | None = None,
+    states: Sequence[str] | None = None,
+    oldest_first: bool = False,
+) -> list[StoredSummary]:
+    """Summaries (newest first, or oldest first) with their subjects and parts."""
+    query = select(SummaryRow, SubjectRow).join(SubjectRow, SubjectRow.id == SummaryRow.subject_id)
+    if states is not None:
+        query = query.where(SummaryRow.state.in_(states))
+    if oldest_first:
+        query = query.order_by(SummaryRow.window_end, SummaryRow.id)
+    else:
+        query = query.order_by(SummaryRow.window_end.desc(), SummaryRow.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        StoredSummary(
+            id=s.id,
+            subject=_subject(subject),
+            window_start=s.window_start,
+            window_end=s.window_end,
+            final=s.final,
+            state=s.state,
+            created_at=s.created_at,
+            error=s.error,
+            parts=tuple(summary_parts(session, s.id)),
+        )
+        for s, subject in session.execute(query).all()
+    ]

@@ -65,3 +65,9 @@ def month_usage(session: Session, month: str) -> MonthUsage:
 def posts_read(session: Session, month: str) -> int:
     q = select(func.coalesce(func.sum(ApiUsage.posts_read), 0)).where(ApiUsage.month == month)
     return int(session.scalar(q) or 0)
+
+
+def latest_month(session: Session) -> str | None:
+    """The newest month with any recorded use."""
+    query = select(func.max(ApiUsage.month))
+    return session.scalar(query)

@@ -17,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.cursors import CursorState
 from storage.engine import Database
 from storage.migrate import upgrade
-from storage.models import Cursor, JobLease, JobRun, Post, Subject, SubjectPost
+from storage.models import Cursor, JobLease, JobRun, PostRow, SubjectPost, SubjectRow
 
 ELON = "44196397"
 POLL = "1593767953706921985"
@@ -69,7 +69,7 @@ def phase_of(session):
         return ("pass end " if end else "mid-pass page ") + name
     if "JobLease" in wrote:
         return "take lease"
-    if "Subject" in wrote:
+    if "SubjectRow" in wrote:
         return "update subject"
     if threading.current_thread().name.startswith("lease-"):
         return "renew lease"
@@ -187,9 +187,9 @@ def prepare_db(db_url: str, *, account: bool = True, poll: bool = False) -> None
         upgrade(db)
         now = datetime.now(UTC)
         if account:
-            track(db, SubjectRef("account", "elonmusk"), now=now)
+            track(db, Subject("account", "elonmusk"), now=now)
         if poll:
-            track(db, SubjectRef("poll", POLL), now=now)
+            track(db, Subject("poll", POLL), now=now)
     finally:
         db.dispose()
 
@@ -252,18 +252,20 @@ def read_store(db_url: str) -> Stored:
     try:
         out = Stored()
         with db.read() as s:
-            q = select(Subject.kind, Subject.key, SubjectPost.post_id).join(
-                SubjectPost, SubjectPost.subject_id == Subject.id
+            q = select(SubjectRow.kind, SubjectRow.key, SubjectPost.post_id).join(
+                SubjectPost, SubjectPost.subject_id == SubjectRow.id
             )
             for kind, key, post_id in s.execute(q):
                 out.links.setdefault((kind, key), []).append(int(post_id))
-            out.posts = [int(i) for i in s.scalars(select(Post.id))]
+            out.posts = [int(i) for i in s.scalars(select(PostRow.id))]
             for c in s.scalars(select(Cursor)):
                 out.cursors[c.name] = CursorState(
                     c.name, c.since_id, c.pass_newest_id, c.pass_until_id
                 )
             out.runs = list(s.scalars(select(JobRun).order_by(JobRun.id)))
-            out.subjects = [(k, key) for k, key in s.execute(select(Subject.kind, Subject.key))]
+            out.subjects = [
+                (k, key) for k, key in s.execute(select(SubjectRow.kind, SubjectRow.key))
+            ]
         return out
     finally:
         db.dispose()

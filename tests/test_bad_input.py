@@ -32,15 +32,15 @@ from twitter_text import parse_tweet
 
 from bot.app import App
 from bot.config.values import parse_duration
+from bot.registry import get_job
 from jobs.mentions.parse import MAX_COMMAND_CHARS, parse_mention
-from jobs.registry import get_job
 from jobs.runner import Holder, run_job
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.summary import PollCounts, SentimentCounts, SummaryInput, compose_summary
 from jobs.tracking import track, tracked
 from storage.engine import Database
 from storage.migrate import upgrade
-from storage.models import Mention
+from storage.models import MentionRow
 from tests.conftest import clean_env, env_for, generated_scenario, run_cli, settings_for
 
 POLL = "1593767953706921985"
@@ -512,8 +512,8 @@ def _seed_database(url: str) -> None:
     db = Database(url)
     upgrade(db)
     now = datetime(2022, 11, 19, tzinfo=UTC)
-    track(db, SubjectRef("account", "elonmusk"), now=now)
-    track(db, SubjectRef("poll", POLL), now=now)
+    track(db, Subject("account", "elonmusk"), now=now)
+    track(db, Subject("poll", POLL), now=now)
     db.dispose()
 
 
@@ -726,7 +726,7 @@ def test_junk_mention_gets_a_short_usage_reply_and_tracks_nothing(
     )
     assert outcome.status == "ok", outcome.error
     with app.db().read() as s:
-        [mention] = s.query(Mention).all()
+        [mention] = s.query(MentionRow).all()
         mention_id, state = str(mention.post_id), mention.state
     assert state == "replied"
     replies = [p for p in mock.posts() if p["in_reply_to"] == mention_id]

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
-from storage.models import Post, Subject, SubjectPost
+from storage.models import PostRow, SubjectPost, SubjectRow
 from tests.conftest import generated_scenario, mock_stats, settings_for
 
 POLL = "1593767953706921985"
@@ -44,7 +44,9 @@ def expected_replies(visible: list[dict[str, Any]], *, account: str, polls: set[
 
 def stored(app: App) -> list[int]:
     with app.db().read() as s:
-        return list(s.scalars(select(Post.id).join(SubjectPost, SubjectPost.post_id == Post.id)))
+        return list(
+            s.scalars(select(PostRow.id).join(SubjectPost, SubjectPost.post_id == PostRow.id))
+        )
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_builtin_day_is_collected_exactly(mock_factory: Any, app_for: Callable[.
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 20, 1, 0, tzinfo=UTC))
     app = app_for(mock)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     outcome = collect(app)
     assert outcome.status == "ok", outcome.error
     want = expected_replies(mock.visible_posts(), account=ELON, polls={POLL})
@@ -67,12 +69,12 @@ def test_builtin_day_is_collected_exactly(mock_factory: Any, app_for: Callable[.
     # Long posts are stored whole (X cuts ``text`` at 280; the client asks for note_tweet).
     texts = {int(p["id"]): p["text"] for p in mock.visible_posts()}
     with app.db().read() as s:
-        for post_id, text in s.execute(select(Post.id, Post.text)):
+        for post_id, text in s.execute(select(PostRow.id, PostRow.text)):
             assert text == texts[post_id]
-        assert max(len(t) for t in s.scalars(select(Post.text))) > 1000
+        assert max(len(t) for t in s.scalars(select(PostRow.text))) > 1000
     with app.db().read() as s:
-        assert s.scalar(select(Subject.kind).where(Subject.key == POLL)) == "poll"  # adopted
-        non_english = s.scalars(select(Post).where(Post.lang != "en")).all()
+        assert s.scalar(select(SubjectRow.kind).where(SubjectRow.key == POLL)) == "poll"  # adopted
+        non_english = s.scalars(select(PostRow).where(PostRow.lang != "en")).all()
         assert non_english and all(p.compound is None and p.label is None for p in non_english)
 
 
@@ -82,7 +84,7 @@ def test_generated_replies_then_idle_then_new(
     mock = mock_factory(generated_scenario(count=3000, hours=10))
     mock.set_clock(datetime(2022, 11, 19, 6, 0, tzinfo=UTC))
     app = app_for(mock)
-    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
 
     before = mock_stats(mock.url)["requests"]
     assert collect(app).status == "ok"
@@ -116,7 +118,7 @@ def test_account_streams_cost_two_requests_when_idle(
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 0, 20, tzinfo=UTC))  # before anything is posted
     app = app_for(mock)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     assert collect(app).items == 0  # resolves the user once, reads both streams
     before = mock_stats(mock.url)["requests"]
     assert collect(app).items == 0
@@ -133,7 +135,7 @@ def test_read_cap_stops_collection_and_says_why(
     mock = mock_factory(generated_scenario(count=2000, hours=2, start=start))
     mock.set_clock(datetime(2022, 11, 30, 6, 0, tzinfo=UTC))
     app = app_for(mock, monthly_post_reads=450)
-    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
     outcome = collect(app)
     assert outcome.status == "skipped"
     assert outcome.error and "monthly read cap reached" in outcome.error

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
 from storage.engine import Database
 from storage.usage import month_usage

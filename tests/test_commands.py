@@ -11,12 +11,12 @@ import requests
 from sqlalchemy import select
 
 from bot.app import App
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.summary.textlen import weighted_length
 from jobs.tracking import track, tracked
-from storage.models import Mention, Operator
+from storage.models import MentionRow, Operator
 from tests.conftest import mock_stats, settings_for
 
 ALICE, BOB, LOOKALIKE, STRANGER = "1101", "1102", "1591234567890123457", "1426179959910895147"
@@ -61,7 +61,7 @@ def setup(
 def test_operator_mention_runs_and_is_answered_once(setup: tuple[Any, Callable[..., App]]) -> None:
     mock, make = setup
     app = make()
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     asked = mention(mock, ALICE, "@pollbot status")
     assert run(app).items == 1
     [reply] = replies_to(mock, asked)
@@ -107,7 +107,7 @@ def test_unknown_command_gets_help_and_junk_is_handled(
     # The second identical answer was refused as a duplicate and sent naming its mention;
     # what is stored is what went out.
     with app.db().read() as s:
-        stored = {str(m.post_id): m.reply_text for m in s.scalars(select(Mention))}
+        stored = {str(m.post_id): m.reply_text for m in s.scalars(select(MentionRow))}
     assert stored == {unknown: replies_to(mock, unknown)[0]["text"], junk: answer}
 
 
@@ -124,7 +124,7 @@ def test_non_operators_and_lookalikes_get_nothing(setup: tuple[Any, Callable[...
     assert all(replies_to(mock, i) == [] for i in ids)
     assert tracked(app.db()) == []
     with app.db().read() as s:
-        assert set(s.scalars(select(Mention.state))) == {"ignored"}
+        assert set(s.scalars(select(MentionRow.state))) == {"ignored"}
 
 
 def test_operator_is_matched_by_the_id_resolved_once(

@@ -19,13 +19,14 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.daemon import Daemon
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.cursors import load_cursor
 from storage.engine import Database
+from storage.leases import acquire_lease
 from storage.migrate import upgrade
-from storage.models import Heartbeat, JobLease, JobRun, Post, SubjectPost, Summary
-from storage.runs import acquire_lease, fail_abandoned_runs, start_run
+from storage.models import Heartbeat, JobLease, JobRun, PostRow, SubjectPost, SummaryRow
+from storage.runs import fail_abandoned_runs, start_run
 from tests.conftest import env_for, generated_scenario, mock_control, settings_for
 
 POLL = "1593767953706921985"
@@ -61,7 +62,9 @@ def runs(db: Database, job: str | None = None) -> list[JobRun]:
 
 def stored_ids(db: Database) -> set[int]:
     with db.read() as s:
-        return set(s.scalars(select(Post.id).join(SubjectPost, SubjectPost.post_id == Post.id)))
+        return set(
+            s.scalars(select(PostRow.id).join(SubjectPost, SubjectPost.post_id == PostRow.id))
+        )
 
 
 def replies_visible(mock: Any) -> set[int]:
@@ -167,11 +170,11 @@ def test_summary_due_while_down_is_made_once_at_start(
     mock = mock_factory(generated_scenario(count=500, hours=10))
     mock.set_clock(T0 + timedelta(hours=1, minutes=50))
     app = make_app(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
-    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
 
     def summaries() -> list[tuple[datetime, datetime]]:
         with app.db().read() as s:
-            q = select(Summary).order_by(Summary.id)
+            q = select(SummaryRow).order_by(SummaryRow.id)
             return [(x.window_start, x.window_end) for x in s.scalars(q)]
 
     def run_daemon_until(count: int) -> None:
@@ -203,7 +206,7 @@ def test_scheduled_summary_fires_on_the_platform_clock(
     mock = mock_factory(generated_scenario(count=300, hours=10))
     mock.set_clock(T0 + timedelta(hours=2, minutes=59))
     app = make_app(settings_for(db_url, mock.url, summary_cron="0 */3 * * *"), sleep=lambda s: None)
-    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
     # speed 600: "what is due?" is asked 4 times a second, the poll is read every second (its
     # answers carry the moved clock).
     daemon = Daemon(app, speed=600, jobs=("collect", "polls", "summarize"))
@@ -212,14 +215,14 @@ def test_scheduled_summary_fires_on_the_platform_clock(
     try:
         wait_for(lambda: len(runs(app.db(), "summarize")) >= 2, what="summarize runs")
         with app.db().read() as s:
-            assert s.scalars(select(Summary)).all() == []  # 03:00 has not come yet
+            assert s.scalars(select(SummaryRow)).all() == []  # 03:00 has not come yet
         mock.set_clock(T0 + timedelta(hours=3, minutes=0, seconds=5))
-        wait_for(lambda: _table_has(app.db(), Summary), what="the 03:00 summary", timeout=20)
+        wait_for(lambda: _table_has(app.db(), SummaryRow), what="the 03:00 summary", timeout=20)
     finally:
         daemon.request_stop("test")
         thread.join(timeout=30)
     with app.db().read() as s:
-        [summary] = s.scalars(select(Summary)).all()
+        [summary] = s.scalars(select(SummaryRow)).all()
     assert summary.window_end == T0 + timedelta(hours=3)
     # A job still running is never started again: no two runs of one job overlap.
     for job in ("collect", "polls", "summarize"):
@@ -268,7 +271,7 @@ def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_fact
     holders = {r.holder.split(":")[0] for r in runs(db, "collect")}
     assert holders >= {"daemon"}
     with db.read() as s:
-        summaries = s.scalars(select(Summary)).all()
+        summaries = s.scalars(select(SummaryRow)).all()
         keys = [(x.subject_id, x.window_end) for x in summaries]
     assert len(keys) == len(set(keys))
     posted = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()

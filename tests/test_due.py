@@ -8,12 +8,37 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobs.due import DueWindow, SubjectDue, cron_trigger, due_windows, latest_fire
+from jobs.summary.due import DueWindow, Standing, cron_trigger, due_windows, latest_fire
+from storage.subjects import Kind, Subject
+from storage.summaries import SummaryMark
 
 UTCZ = ZoneInfo("UTC")
 T = datetime(2022, 11, 19, 10, 0, tzinfo=UTC)
 POLL_START = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)
 POLL_END = datetime(2022, 11, 20, 0, 30, tzinfo=UTC)
+
+
+def SubjectDue(
+    id: int,
+    kind: Kind,
+    *,
+    last_window_end: datetime | None = None,
+    final_done: bool = False,
+    created_at: datetime | None = None,
+    poll_ends_at: datetime | None = None,
+    poll_closed: bool = False,
+) -> Standing:
+    """A subject and where its summaries stand, from what deciding needs to know."""
+    subject = Subject(
+        kind,
+        str(id),
+        id=id,
+        created_at=created_at,
+        poll_ends_at=poll_ends_at,
+        closed_at=poll_ends_at if poll_closed else None,
+    )
+    mark = SummaryMark(last_window_end, final_done) if last_window_end else None
+    return subject, mark
 
 
 def at(h: int, m: int = 0, day: int = 19) -> datetime:

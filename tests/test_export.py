@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import App
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, run_job
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
-from storage.models import Post
+from storage.models import PostRow
 from tests.conftest import env_for, run_cli, settings_for
 
 KEYS = ["id", "conversation_id", "author_id", "created_at", "lang", "text", "compound", "label"]
@@ -25,7 +25,7 @@ KEYS = ["id", "conversation_id", "author_id", "created_at", "lang", "text", "com
 def collected(db_url: str, mock: Any, make_app: Callable[..., App]) -> App:
     mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
     app = make_app(settings_for(db_url, mock.url), sleep=lambda s: None)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     run_job(get_job("collect"), app.job_context(trigger="cli"), holder=Holder.here("t"))
     return app
 
@@ -39,7 +39,7 @@ def test_jsonl_has_the_spec_keys_and_types(
     assert result.code == 0, result.err
     rows = [json.loads(line) for line in result.out.splitlines()]
     with app.db().read() as s:
-        assert len(rows) == s.scalar(select(func.count()).select_from(Post))
+        assert len(rows) == s.scalar(select(func.count()).select_from(PostRow))
     assert result.err.strip() == f"exported {len(rows)} replies"
     for row in rows:
         assert list(row) == KEYS

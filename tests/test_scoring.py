@@ -19,14 +19,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.registry import get_job
 from bot.scoring import ProcessScorer
 from jobs.errors import ScoringFailed
-from jobs.registry import get_job
 from jobs.runner import Holder, run_job
 from jobs.sentiment import score_posts
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.tracking import track
-from storage.models import Post
+from storage.models import PostRow
 from tests.conftest import clean_env, generated_scenario, settings_for
 
 POLL = "1593767953706921985"
@@ -143,7 +143,11 @@ def _collect(app: App) -> Any:
 
 def _scores(app: App) -> dict[int, tuple[Any, ...]]:
     with app.db().read() as s:
-        rows = s.execute(select(Post.id, Post.compound, Post.pos, Post.neu, Post.neg, Post.label))
+        rows = s.execute(
+            select(
+                PostRow.id, PostRow.compound, PostRow.pos, PostRow.neu, PostRow.neg, PostRow.label
+            )
+        )
         return {r[0]: tuple(r[1:]) for r in rows}
 
 
@@ -156,7 +160,7 @@ def test_collect_stores_the_same_scores_with_or_without_a_scoring_process(
     for processes, url in ((1, db_url), (0, f"sqlite:///{tmp_path / 'inline.db'}")):
         app = App(settings_for(url, mock.url, scoring_processes=processes), sleep=lambda s: None)
         try:
-            track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+            track(app.db(), Subject("poll", POLL), now=app.wall())
             assert isinstance(app.scorer(), ProcessScorer) is (processes == 1)
             assert _collect(app).status == "ok"
             stored.append(_scores(app))
@@ -175,7 +179,7 @@ def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_complete
     mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
     app = App(settings_for(db_url, mock.url, scoring_processes=1), sleep=lambda s: None)
     try:
-        track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+        track(app.db(), Subject("poll", POLL), now=app.wall())
 
         class KillAfterFirstPage:
             pages = 0

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from jobs import sentiment
+from jobs import sentiment, vader
 from jobs.sentiment import (
     MAX_WORDS,
     Score,
@@ -311,15 +311,15 @@ def test_a_bound_below_one_word_is_refused() -> None:
 
 def test_one_analyzer_per_process_even_when_threads_race(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[object] = []
-    real = sentiment._Engine
+    real = vader.Engine
 
     class Counting(real):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:
             made.append(self)
             super().__init__()
 
-    monkeypatch.setattr(sentiment, "_engine", None)
-    monkeypatch.setattr(sentiment, "_Engine", Counting)
+    monkeypatch.setattr(vader, "_engine", None)
+    monkeypatch.setattr(vader, "Engine", Counting)
     barrier = threading.Barrier(8)
     results: list[Score] = []
 
@@ -376,7 +376,7 @@ def test_scores_are_bounded_and_consistently_labelled(text: str) -> None:
 @given(clean_text)
 def test_unbounded_path_equals_vader_within_one_chunk(text: str) -> None:
     # The chunked path on a text that fits one chunk must be VADER itself, rule for rule.
-    engine = sentiment._get_engine()
+    engine = vader.get_engine()
     assert sentiment._score_long(engine, text, MAX_WORDS) == raw_score(text)
 
 
@@ -413,15 +413,15 @@ def test_our_analyzer_scores_the_vader_paper_data_sets_exactly_as_vader() -> Non
     texts of the VADER paper, raw (not cleaned), every score must be VADER's, to the bit."""
     texts = groundtruth_texts()
     assert len(texts) > 23_000
-    engine = sentiment._get_engine()
-    differ = [t for t in texts if sentiment._polarity_scores(engine, t) != raw_score(t)]
+    engine = vader.get_engine()
+    differ = [t for t in texts if vader.polarity_scores(engine, t) != raw_score(t)]
     assert differ == []
 
 
 @PROPERTY_SETTINGS
 @given(st.one_of(rule_text, glued_text, st.text(max_size=200)))
 def test_our_analyzer_scores_generated_texts_exactly_as_vader(text: str) -> None:
-    assert sentiment._polarity_scores(sentiment._get_engine(), text) == raw_score(text)
+    assert vader.polarity_scores(vader.get_engine(), text) == raw_score(text)
 
 
 @PROPERTY_SETTINGS

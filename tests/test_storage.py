@@ -14,17 +14,17 @@ from sqlalchemy import insert, inspect, select, text
 
 from storage.engine import Database
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import Base, Post, SubjectPost
-from storage.posts import PostRow, count_posts, insert_posts, stored_ids
+from storage.models import Base, PostRow, SubjectPost
+from storage.posts import NewPost, count_posts, insert_posts, stored_ids
 from storage.subjects import add_subject
 from storage.usage import month_usage, record_usage
 
 T0 = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)
 
 
-def rows(ids: range | list[int]) -> list[PostRow]:
+def rows(ids: range | list[int]) -> list[NewPost]:
     return [
-        PostRow(
+        NewPost(
             id=i,
             author_id=1000 + i % 7,
             text=f"reply {i}",
@@ -41,7 +41,7 @@ def rows(ids: range | list[int]) -> list[PostRow]:
 
 def subject(db: Database) -> int:
     with db.write() as s:
-        subj, _ = add_subject(s, kind="poll", key="1", now=T0, platform_id=1)
+        subj, _ = add_subject(s, kind="poll", key="1", now=T0)
         return subj.id
 
 
@@ -61,7 +61,7 @@ def test_same_page_twice_stores_once_and_reports_zero_new(db: Database) -> None:
 def test_post_seen_in_two_streams_is_stored_once_and_linked_twice(db: Database) -> None:
     with db.write() as s:
         a, _ = add_subject(s, kind="account", key="elonmusk", now=T0)
-        p, _ = add_subject(s, kind="poll", key="1", now=T0, platform_id=1)
+        p, _ = add_subject(s, kind="poll", key="1", now=T0)
         a_id, p_id = a.id, p.id
     with db.write() as s:
         assert insert_posts(s, rows(range(1, 11)), subject_id=a_id) == 10
@@ -89,14 +89,14 @@ def test_aware_utc_round_trip(db: Database) -> None:
     with db.write() as s:
         insert_posts(s, rows([42]), subject_id=sid)
     with db.read() as s:
-        post = s.get(Post, 42)
+        post = s.get(PostRow, 42)
         assert post is not None
         assert post.created_at == T0 + timedelta(seconds=42)
         assert post.created_at.tzinfo is not None
 
 
 ODD_ROWS = [
-    PostRow(  # every column set; a text with NUL and emoji; a time given in another zone
+    NewPost(  # every column set; a text with NUL and emoji; a time given in another zone
         id=2**63 - 1,
         author_id=2**62,
         text="a\x00b \u2764\ufe0f &amp; \U0001f600",
@@ -114,7 +114,7 @@ ODD_ROWS = [
         neg=0.75,
         label="negative",
     ),
-    PostRow(  # every optional column empty, a time on a whole second
+    NewPost(  # every optional column empty, a time on a whole second
         id=7,
         author_id=8,
         text="",
@@ -133,8 +133,8 @@ def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
     shifted = [replace(r, id=r.id - 100) for r in ODD_ROWS]
     with db.write() as s:
         s.execute(
-            insert(Post),
-            [{f.name: getattr(r, f.name) for f in fields(PostRow)} for r in shifted],
+            insert(PostRow),
+            [{f.name: getattr(r, f.name) for f in fields(NewPost)} for r in shifted],
         )
         s.execute(
             insert(SubjectPost),
@@ -150,7 +150,7 @@ def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
             for row in s.execute(text("SELECT * FROM posts")).all()  # no type processing
         }
         links = {row[1]: row for row in s.execute(text("SELECT * FROM subject_posts")).all()}
-        orm = {p.id: p for p in s.scalars(select(Post))}
+        orm = {p.id: p for p in s.scalars(select(PostRow))}
     for fast in ODD_ROWS:
         assert raw[fast.id] == raw[fast.id - 100]
         assert links[fast.id][2:] == links[fast.id - 100][2:]
@@ -165,13 +165,13 @@ _WORKER = textwrap.dedent(
     import sys
     from datetime import UTC, datetime
     from storage.engine import Database
-    from storage.posts import PostRow, insert_posts
+    from storage.posts import NewPost, insert_posts
     url, start, stop, sid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
     t = datetime(2022, 11, 19, tzinfo=UTC)
     db = Database(url)
     new = 0
     for lo in range(start, stop, 50):
-        page = [PostRow(id=i, author_id=1, text=str(i), created_at=t, fetched_at=t)
+        page = [NewPost(id=i, author_id=1, text=str(i), created_at=t, fetched_at=t)
                 for i in range(lo, min(lo + 50, stop))]
         with db.write() as s:
             new += insert_posts(s, page, subject_id=sid)

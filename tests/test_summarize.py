@@ -16,13 +16,13 @@ import requests
 from sqlalchemy import select
 
 from bot.app import App
-from jobs.registry import get_job
+from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
-from jobs.subjects import SubjectRef
+from jobs.subjects import Subject
 from jobs.summary.numbers import shares
 from jobs.summary.textlen import weighted_length
 from jobs.tracking import track
-from storage.models import Summary, SummaryPart
+from storage.models import SummaryPart, SummaryRow
 from storage.summaries import aggregate
 from tests.conftest import env_for, generated_scenario, settings_for
 
@@ -53,7 +53,7 @@ def test_final_poll_summary_names_the_result_and_the_stored_sentiment(
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 20, 1, 0, tzinfo=UTC))
     app = app_for(mock)
-    track(app.db(), SubjectRef("poll", POLL), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
     assert run(app, "collect").status == "ok"
     assert run(app, "polls").status == "ok"
     made = run(app, "summarize")
@@ -69,7 +69,7 @@ def test_final_poll_summary_names_the_result_and_the_stored_sentiment(
     assert all(weighted_length(p["text"]) <= 280 for p in sent)
 
     with app.db().read() as s:
-        summary = s.scalars(select(Summary)).one()
+        summary = s.scalars(select(SummaryRow)).one()
         assert summary.final and summary.state == "posted"
         a = aggregate(s, summary.subject_id, summary.window_start, summary.window_end)
     pos, neu, neg = shares([a.positive, a.neutral, a.negative], decimals=0)
@@ -88,12 +88,12 @@ def test_dry_run_composes_and_stores_but_posts_nothing(
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 12, 30, tzinfo=UTC))
     app = app_for(mock, dry_run=True)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     run(app, "collect")
     assert run(app, "summarize").items == 2  # the account, and the poll it posted
     assert posts(mock) == []
     with app.db().read() as s:
-        assert [x.state for x in s.scalars(select(Summary))] == ["dry_run", "dry_run"]
+        assert [x.state for x in s.scalars(select(SummaryRow))] == ["dry_run", "dry_run"]
 
 
 def test_missed_fire_times_make_one_summary_each_window_once(
@@ -102,7 +102,7 @@ def test_missed_fire_times_make_one_summary_each_window_once(
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 6, 30, tzinfo=UTC))
     app = app_for(mock)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     run(app, "collect")
     run(app, "summarize")
     mock.set_clock(datetime(2022, 11, 20, 1, 0, tzinfo=UTC))  # 12:00, 18:00, 00:00 passed
@@ -112,7 +112,9 @@ def test_missed_fire_times_make_one_summary_each_window_once(
     with app.db().read() as s:
         windows = [
             (x.window_start, x.window_end)
-            for x in s.scalars(select(Summary).where(Summary.subject_id == 1).order_by(Summary.id))
+            for x in s.scalars(
+                select(SummaryRow).where(SummaryRow.subject_id == 1).order_by(SummaryRow.id)
+            )
         ]
     assert [end.hour for _, end in windows] == [6, 0]
     assert windows[1][0] == windows[0][1]  # no gap, no overlap
@@ -143,7 +145,7 @@ def test_killed_between_posting_and_recording_posts_each_summary_once(
     mock = mock_factory(generated_scenario(count=400, hours=12, start=start))
     env = env_for(db_url, mock.url, POLLBOT_SUMMARY_CRON="0 * * * *", POLLBOT_POLLS="")
     app = make_app(settings_for(db_url, mock.url, summary_cron="0 * * * *"), sleep=lambda s: None)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     for trial in range(10):
         mock.set_clock(start + timedelta(hours=1 + trial, minutes=5))
         run(app, "collect")
@@ -156,7 +158,7 @@ def test_killed_between_posting_and_recording_posts_each_summary_once(
         assert again.status == "ok", again.error
     texts = [p["text"] for p in posts(mock)]
     with app.db().read() as s:
-        states = s.scalars(select(Summary.state)).all()
+        states = s.scalars(select(SummaryRow.state)).all()
         ids = s.scalars(select(SummaryPart.post_id)).all()
         stored_texts = s.scalars(select(SummaryPart.text)).all()
     assert len(states) == 20  # the account and the poll it posted, ten hours each
@@ -173,7 +175,7 @@ def test_summaries_json_has_the_spec_keys(
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 6, 30, tzinfo=UTC))
     app = app_for(mock)
-    track(app.db(), SubjectRef("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     run(app, "collect")
     run(app, "summarize")
     out = run_cli("summaries", "--json", env=env_for(db_url, mock.url))

@@ -8,11 +8,11 @@ import click
 
 from bot.cli.base import cli, echo_json, get_app, json_option
 from bot.cli.progress import progress_for
+from bot.registry import all_jobs, get_job
 from bot.schedule import schedules
+from jobs.clock import iso
 from jobs.errors import JobFailed
-from jobs.registry import all_jobs, get_job
 from jobs.runner import Holder, run_job
-from jobs.status import iso
 from jobs.subjects import parse_subject
 from storage.runs import last_runs, run_history
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.registry import JOB_NAMES
 from jobs.status import StatusReport, gather_status
-
-JOB_NAMES = ("collect", "polls", "summarize", "commands")
 
 
 def render(report: StatusReport) -> str:
@@ -32,8 +31,7 @@ def render(report: StatusReport) -> str:
         lines.append(f"  {job['job']:<10} {state:<8} {detail}")
     lines.append(f"subjects: {len(report.subjects)}")
     for s in report.subjects:
-        name = f"@{s.key}" if s.kind == "account" else f"poll {s.key}"
-        lines.append(f"  {name}" + (" (closed)" if s.closed_at else ""))
+        lines.append(f"  {s.label}" + (" (closed)" if s.closed_at else ""))
     u = report.api_usage
     lines.append(
         f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "

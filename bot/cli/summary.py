@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from bot.cli.base import cli, echo_json, get_app, json_option
-from jobs.preview import preview
-from jobs.status import iso
+from jobs.clock import iso
 from jobs.subjects import parse_subject
-from storage.summaries import list_summaries, summary_parts
+from jobs.summary.preview import preview
+from storage.summaries import list_summaries
 
 
 @cli.group()
@@ -42,12 +42,12 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
     """
     from bot.charts import render_chart
 
-    ref = parse_subject(subject) if subject else None
+    named = parse_subject(subject) if subject else None
     app = get_app(ctx)
     s = app.settings
     items = preview(
         app.db(),
-        ref=ref,
+        subject=named,
         now=app.platform().now(),
         cron=s.summary_cron,
         tz=s.timezone,
@@ -85,21 +85,22 @@ def summaries(ctx: click.Context, limit: int, as_json: bool) -> None:
     app = get_app(ctx)
     docs: list[dict[str, object]] = []
     with app.db().read() as session:
-        for s, subject in list_summaries(session, limit=limit):
-            parts = summary_parts(session, s.id)
-            docs.append(
-                {
-                    "subject": subject.display or subject.key,
-                    "subject_key": subject.key,
-                    "window_start": iso(s.window_start),
-                    "window_end": iso(s.window_end),
-                    "final": s.final,
-                    "state": s.state,
-                    "parts": [p.text for p in parts],
-                    "post_ids": [str(p.post_id) for p in parts if p.post_id is not None],
-                    "error": s.error,
-                }
-            )
+        stored = list_summaries(session, limit=limit)
+    for s in stored:
+        docs.append(
+            {
+                "subject": s.subject.display or s.subject.key,
+                "subject_key": s.subject.key,
+                "platform": s.subject.platform,
+                "window_start": iso(s.window_start),
+                "window_end": iso(s.window_end),
+                "final": s.final,
+                "state": s.state,
+                "parts": [p.text for p in s.parts],
+                "post_ids": [str(p.post_id) for p in s.parts if p.post_id is not None],
+                "error": s.error,
+            }
+        )
     if as_json:
         echo_json(docs)
         return

@@ -6,8 +6,8 @@ import click
 
 from bot.cli.base import cli, echo_json, get_app, json_option
 from jobs.subjects import parse_account, parse_poll, parse_subject
+from jobs.tracking import subject_json, tracked
 from jobs.tracking import track as track_subject
-from jobs.tracking import tracked
 from jobs.tracking import untrack as untrack_subject
 
 
@@ -31,10 +31,10 @@ def track_account(ctx: click.Context, username: str) -> None:
     Example:
       pollbot track account elonmusk
     """
-    ref = parse_account(username)
+    subject = parse_account(username)
     app = get_app(ctx)
-    changed = track_subject(app.db(), ref, now=app.wall())
-    click.echo(f"tracking {ref}" if changed else f"already tracking {ref}")
+    changed = track_subject(app.db(), subject, now=app.wall())
+    click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
 @track.command("poll")
@@ -47,10 +47,10 @@ def track_poll(ctx: click.Context, post: str) -> None:
     Example:
       pollbot track poll 1593767953706921985
     """
-    ref = parse_poll(post)
+    subject = parse_poll(post)
     app = get_app(ctx)
-    changed = track_subject(app.db(), ref, now=app.wall())
-    click.echo(f"tracking {ref}" if changed else f"already tracking {ref}")
+    changed = track_subject(app.db(), subject, now=app.wall())
+    click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
 @track.command("list")
@@ -66,14 +66,14 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
     app = get_app(ctx)
     items = tracked(app.db())
     if as_json:
-        echo_json([t.to_json() for t in items])
+        echo_json([subject_json(t) for t in items])
         return
     if not items:
         click.echo("nothing tracked yet: try 'pollbot track account USERNAME'")
         return
     for t in items:
-        name = f"@{t.key}" if t.kind == "account" else t.key
-        extra = f" {t.display}" if t.kind == "poll" and t.display else ""
+        name = t.label if t.is_account else t.key
+        extra = f" {t.display}" if t.is_poll and t.display else ""
         closed = " (closed)" if t.closed_at else ""
         click.echo(f"{t.kind:8} {name}{extra}{closed}  since {t.added_at:%Y-%m-%d %H:%M}Z")
 
@@ -88,9 +88,9 @@ def untrack(ctx: click.Context, subject: str) -> None:
     Example:
       pollbot untrack @elonmusk
     """
-    ref = parse_subject(subject)
+    named = parse_subject(subject)
     app = get_app(ctx)
-    if untrack_subject(app.db(), ref):
-        click.echo(f"no longer tracking {ref}")
+    if untrack_subject(app.db(), named):
+        click.echo(f"no longer tracking {named}")
     else:
-        raise click.UsageError(f"not tracked: {ref}")
+        raise click.UsageError(f"not tracked: {named}")

@@ -1,4 +1,5 @@
-"""Configuration: every variable of SPEC's table, from the environment and ``.env``."""
+"""Configuration: every variable ``.env.example`` documents, from the environment and
+``.env``."""
 
 from bot.config.settings import ConfigError, Secret, Settings, load_settings
 

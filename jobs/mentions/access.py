@@ -1,15 +1,14 @@
-"""The one access check: is this author an operator? Matched by user id, resolved once
-from POLLBOT_OPERATORS and kept in the store."""
+"""The one access check: may this author run this command? Commands declare whether they
+are for operators (``@command(operators_only=...)``); operators are matched by user id,
+resolved once from POLLBOT_OPERATORS and kept in the store."""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from jobs.base import JobContext
 from jobs.errors import NotFound
-from storage.models import Operator
+from storage.operators import add_operator, resolved_operators
 
 log = logging.getLogger("pollbot.commands")
 
@@ -19,21 +18,16 @@ def operator_ids(ctx: JobContext) -> set[str]:
     names = set(ctx.options.operators)
     if not names:
         return set()
-    with ctx.db.read() as session:
-        known = {
-            o.username: str(o.user_id)
-            for o in session.scalars(select(Operator).where(Operator.username.in_(names)))
-        }
+    with ctx.read() as session:
+        known = {name: str(user_id) for name, user_id in resolved_operators(session, names).items()}
     for name in sorted(names - known.keys()):
         try:
             user = ctx.platform.user_by_username(name)
         except NotFound:
             log.warning("operator @%s does not exist on the platform; ignored", name)
             continue
-        with ctx.db.write() as session:
-            if session.get(Operator, name) is None:
-                session.add(Operator(username=name, user_id=int(user.id), resolved_at=ctx.wall()))
-            ctx.usage.flush(session)
+        with ctx.write() as tx:
+            add_operator(tx, username=name, user_id=int(user.id), at=ctx.wall())
         known[name] = user.id
     return set(known.values())
 

@@ -5,10 +5,9 @@ The summarize job queries storage, fills a :class:`SummaryInput` and calls
 Charts are drawn by a :class:`ChartRenderer` that ``bot`` hands in (``bot.charts``).
 """
 
+from jobs.chart import ChartRenderer, ChartSeries
 from jobs.summary.compose import compose_summary, summary_text
 from jobs.summary.model import (
-    ChartRenderer,
-    ChartSeries,
     PollCounts,
     SentimentCounts,
     Summary,

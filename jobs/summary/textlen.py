@@ -29,7 +29,8 @@ _MAX_POINTS_PER_WEIGHT = 16
 
 def weighted_length(text: str) -> int:
     """The weighted length of ``text`` by twitter-text rules (URLs 23, CJK and emoji 2)."""
-    # parse_tweet costs ~10 us a character; splitting measures the same prefixes repeatedly.
+    # parse_tweet's cost grows with the text, and splitting measures the same prefixes
+    # repeatedly: short texts are cached.
     return _cached_length(text) if len(text) <= 1024 else _length(text)
 
 

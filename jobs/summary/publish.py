@@ -12,13 +12,17 @@ import html
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from jobs.base import JobContext
 from jobs.errors import DuplicatePost, PlatformRejected
 from jobs.platform import Media, Post
-from storage.models import Summary, SummaryPart
-from storage.summaries import pending_summaries, summary_parts
+from storage.summaries import (
+    part_posted,
+    pending_summaries,
+    summary_chart,
+    summary_failed,
+    summary_parts,
+    summary_posted,
+)
 
 log = logging.getLogger("pollbot.summarize")
 LOOKBACK = timedelta(minutes=10)
@@ -37,8 +41,8 @@ def _find(own: list[Post], text: str, reply_to: str | None) -> str | None:
 
 def publish_pending(ctx: JobContext) -> int:
     """Post every pending summary's missing parts; returns how many summaries completed."""
-    with ctx.db.read() as session:
-        pending = [(s.id, s.created_at) for s in pending_summaries(session)]
+    with ctx.read() as session:
+        pending = pending_summaries(session)
     done = 0
     for summary_id, created_at in pending:
         if ctx.stop.is_set():
@@ -49,12 +53,13 @@ def publish_pending(ctx: JobContext) -> int:
 
 
 def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
-    with ctx.db.read() as session:
-        parts = [(p.position, p.text, p.post_id) for p in summary_parts(session, summary_id)]
-        chart = session.scalar(select(Summary.chart_png).where(Summary.id == summary_id))
+    with ctx.read() as session:
+        parts = summary_parts(session, summary_id)
+        chart = summary_chart(session, summary_id)
     own: list[Post] | None = None
     reply_to: str | None = None
-    for position, text, post_id in parts:
+    for part in parts:
+        position, text, post_id = part.position, part.text, part.post_id
         if post_id is not None:
             reply_to = str(post_id)
             continue
@@ -78,27 +83,16 @@ def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
             except PlatformRejected as exc:
                 _fail(ctx, summary_id, str(exc))
                 return False
-        with ctx.db.write() as session:
-            row = session.get(SummaryPart, (summary_id, position))
-            if row is not None:
-                row.post_id = int(found)
-            ctx.usage.flush(session)
+        with ctx.write() as tx:
+            part_posted(tx, summary_id, position, post_id=int(found))
         reply_to = found
-        ctx.keepalive()
-    with ctx.db.write() as session:
-        summary = session.get(Summary, summary_id)
-        if summary is not None:
-            summary.state = "posted"
-            summary.posted_at = ctx.clock.now()
-            summary.error = None
+    with ctx.write() as tx:
+        summary_posted(tx, summary_id, at=ctx.clock.now())
     log.info("summary %d posted (%d parts)", summary_id, len(parts))
     return True
 
 
 def _fail(ctx: JobContext, summary_id: int, error: str) -> None:
-    with ctx.db.write() as session:
-        summary = session.get(Summary, summary_id)
-        if summary is not None:
-            summary.state = "failed"
-            summary.error = error
+    with ctx.write() as tx:
+        summary_failed(tx, summary_id, error=error)
     log.error("summary %d failed: %s", summary_id, error)

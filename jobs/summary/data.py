@@ -2,48 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
-from jobs.due import SubjectDue
-from jobs.summary import ChartSeries, PollCounts, SentimentCounts, SummaryInput
-from storage.models import PollSnapshot, Subject
-from storage.polls import latest_snapshot, snapshots
-from storage.subjects import list_subjects
-from storage.summaries import aggregate, last_summary
+from jobs.chart import ChartSeries
+from jobs.summary.due import DueWindow, Standing
+from jobs.summary.model import PollCounts, SentimentCounts, SummaryInput
+from storage.engine import Tx
+from storage.polls import Snapshot, latest_snapshot, snapshots
+from storage.subjects import Subject, list_subjects
+from storage.summaries import aggregate, summary_mark
 
 CHART_BUCKETS = 24
 CHART_SPAN = timedelta(hours=24)
 
 
-def counts(session: Session, subject_id: int, start: datetime, end: datetime) -> SentimentCounts:
-    a = aggregate(session, subject_id, start, end)
-    return SentimentCounts(
-        scored=a.scored,
-        positive=a.positive,
-        neutral=a.neutral,
-        negative=a.negative,
-        unscored=a.unscored,
-        compound_sum=a.compound_sum,
-    )
+def counts(session: Tx, subject_id: int, start: datetime, end: datetime) -> SentimentCounts:
+    return SentimentCounts(**asdict(aggregate(session, subject_id, start, end)))
 
 
-def _poll_counts(snap: PollSnapshot | None) -> PollCounts | None:
+def _poll_counts(snap: Snapshot | None) -> PollCounts | None:
     if snap is None:
         return None
-    return PollCounts(tuple(snap.labels), tuple(snap.votes), snap.voting_status == "closed")
-
-
-def subject_name(subject: Subject) -> str:
-    if subject.kind == "account":
-        return subject.display or f"@{subject.key}"
-    return subject.display or f"poll {subject.key}"
+    return PollCounts(snap.labels, snap.votes, snap.closed)
 
 
 def summary_input(
-    session: Session,
+    session: Tx,
     subject: Subject,
     *,
     start: datetime,
@@ -51,23 +37,24 @@ def summary_input(
     final: bool,
     tz: ZoneInfo,
 ) -> SummaryInput:
+    assert subject.id is not None
     length = end - start
     previous_start = start - length
-    has_previous = subject.kind == "account" or (
+    has_previous = subject.is_account or (
         subject.created_at is not None and previous_start >= subject.created_at - length
     )
     previous = counts(session, subject.id, previous_start, start) if has_previous else None
-    if previous is not None and previous.total == 0 and subject.kind == "poll":
+    if previous is not None and previous.total == 0 and subject.is_poll:
         previous = None
     poll = poll_before = None
-    if subject.kind == "poll":
+    if subject.is_poll:
         # The final summary reports the closed poll's last snapshot, taken after the close.
         at = None if final else end
         poll = _poll_counts(latest_snapshot(session, subject.id, at_or_before=at))
         poll_before = _poll_counts(latest_snapshot(session, subject.id, at_or_before=start))
     return SummaryInput(
-        subject_kind="poll" if subject.kind == "poll" else "account",
-        subject_name=subject_name(subject),
+        subject_kind=subject.kind,
+        subject_name=subject.name,
         window_start=start,
         window_end=end,
         current=counts(session, subject.id, start, end),
@@ -79,13 +66,21 @@ def summary_input(
     )
 
 
+def window_input(session: Tx, subject: Subject, window: DueWindow, *, tz: ZoneInfo) -> SummaryInput:
+    """``summary_input`` of one window."""
+    return summary_input(
+        session, subject, start=window.start, end=window.end, final=window.final, tz=tz
+    )
+
+
 def chart_series(
-    session: Session, subject: Subject, *, start: datetime, end: datetime, tz: ZoneInfo
+    session: Tx, subject: Subject, *, start: datetime, end: datetime, tz: ZoneInfo
 ) -> ChartSeries:
     """Sentiment shares over the day up to ``end`` (at least the window; for a poll, from its
     start) in 24 buckets, and the poll's option shares at each snapshot."""
+    assert subject.id is not None
     start = min(start, end - CHART_SPAN)
-    if subject.kind == "poll" and subject.created_at is not None:
+    if subject.is_poll and subject.created_at is not None:
         start = max(start, subject.created_at)
     step = max((end - start) / CHART_BUCKETS, timedelta(minutes=1))
     times, pos, neu, neg = [], [], [], []
@@ -100,17 +95,17 @@ def chart_series(
         at += step
     labels: tuple[str, ...] = ()
     points: list[tuple[datetime, tuple[float, ...]]] = []
-    if subject.kind == "poll":
+    if subject.is_poll:
         snaps = [s for s in snapshots(session, subject.id, until=end) if s.total > 0]
         if snaps:
-            labels = tuple(snaps[-1].labels)
+            labels = snaps[-1].labels
             points = [
                 (s.taken_at, tuple(v / s.total for v in s.votes))
                 for s in snaps
                 if len(s.votes) == len(labels)
             ]
     return ChartSeries(
-        title=subject_name(subject),
+        title=subject.name,
         times=tuple(times),
         positive=tuple(pos),
         neutral=tuple(neu),
@@ -122,19 +117,9 @@ def chart_series(
     )
 
 
-def due_inputs(session: Session) -> list[SubjectDue]:
-    out = []
-    for s in list_subjects(session):
-        last = last_summary(session, s.id)
-        out.append(
-            SubjectDue(
-                id=s.id,
-                kind=s.kind,
-                last_window_end=last.window_end if last else None,
-                final_done=bool(last and last.final),
-                created_at=s.created_at,
-                poll_ends_at=s.poll_ends_at,
-                poll_closed=s.closed_at is not None,
-            )
-        )
-    return out
+def standings(session: Tx, only: Subject | None = None) -> list[Standing]:
+    """Each active subject (or the one named) with where its summaries stand."""
+    subjects = list_subjects(session)
+    if only is not None:
+        subjects = [s for s in subjects if s.same(only)]
+    return [(s, summary_mark(session, s.id)) for s in subjects if s.id is not None]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from jobs.base import JobContext, JobResult
-from jobs.due import DueWindow, due_windows
-from jobs.publish import publish_pending
 from jobs.subjects import parse_subject
-from jobs.summary import compose_summary
-from jobs.summary_data import chart_series, due_inputs, summary_input
-from storage.models import Subject
+from jobs.summary.compose import compose_summary
+from jobs.summary.data import chart_series, standings, window_input
+from jobs.summary.due import DueWindow, due_windows
+from jobs.summary.publish import publish_pending
+from storage.subjects import Subject
 from storage.summaries import create_summary
 
 log = logging.getLogger("pollbot.summarize")
@@ -23,36 +23,21 @@ class SummarizeJob:
     def run(self, ctx: JobContext) -> JobResult:
         now = ctx.clock.now()
         opts = ctx.options
-        with ctx.db.read() as session:
-            subjects = due_inputs(session)
-        if ctx.subject:
-            ref = parse_subject(ctx.subject)
-            with ctx.db.read() as session:
-                keep = {
-                    s.id for s in session.query(Subject).filter_by(kind=ref.kind, key=ref.key).all()
-                }
-            subjects = [s for s in subjects if s.id in keep]
+        only = parse_subject(ctx.subject) if ctx.subject else None
+        with ctx.read() as session:
+            subjects = standings(session, only)
+        by_id = {s.id: s for s, _ in subjects}
         made = 0
         for window in due_windows(subjects, cron=opts.summary_cron, tz=opts.timezone, now=now):
-            if self._make(ctx, window):
+            if self._make(ctx, by_id[window.subject_id], window):
                 made += 1
         posted = 0 if opts.dry_run else publish_pending(ctx)
         return JobResult(made + posted, note=None)
 
-    def _make(self, ctx: JobContext, window: DueWindow) -> bool:
+    def _make(self, ctx: JobContext, subject: Subject, window: DueWindow) -> bool:
         opts = ctx.options
-        with ctx.db.read() as session:
-            subject = session.get(Subject, window.subject_id)
-            if subject is None:
-                return False
-            data = summary_input(
-                session,
-                subject,
-                start=window.start,
-                end=window.end,
-                final=window.final,
-                tz=opts.timezone,
-            )
+        with ctx.read() as session:
+            data = window_input(session, subject, window, tz=opts.timezone)
             series = (
                 chart_series(session, subject, start=window.start, end=window.end, tz=opts.timezone)
                 if ctx.chart is not None
@@ -60,9 +45,9 @@ class SummarizeJob:
             )
         summary = compose_summary(data, limit=ctx.platform.max_post_length)
         png = ctx.chart(series) if ctx.chart is not None and series is not None else None
-        with ctx.db.write() as session:
+        with ctx.write() as tx:
             summary_id = create_summary(
-                session,
+                tx,
                 subject_id=window.subject_id,
                 window_start=window.start,
                 window_end=window.end,

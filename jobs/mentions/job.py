@@ -10,9 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from jobs.base import JobContext, JobResult
 from jobs.errors import DuplicatePost, PlatformRejected, PollbotError, UsageError
 from jobs.mentions.access import allowed, operator_ids
@@ -21,8 +18,8 @@ from jobs.mentions.parse import parse_mention
 from jobs.platform import Page, Post
 from jobs.streams import Plain, run_stream
 from jobs.summary import compose_reply
-from storage.dialect import insert_for
-from storage.models import Mention
+from storage.engine import Tx
+from storage.mentions import Mention, finish_mention, pending_mentions, store_mentions
 
 log = logging.getLogger("pollbot.commands")
 
@@ -34,22 +31,13 @@ class CommandsJob:
     def run(self, ctx: JobContext) -> JobResult:
         me = ctx.platform.me()
 
-        def store(session: Session, page: Page) -> int:
-            rows = [
-                {
-                    "post_id": int(p.id),
-                    "author_id": int(p.author_id),
-                    "text": p.text,
-                    "created_at": p.created_at,
-                    "state": "pending",
-                }
+        def store(tx: Tx, page: Page) -> int:
+            mentions = [
+                Mention(int(p.id), int(p.author_id), p.text, p.created_at)
                 for p in page.posts
                 if p.author_id != me.id
             ]
-            if not rows:
-                return 0
-            stmt = insert_for(session, Mention).values(rows).on_conflict_do_nothing()
-            return len(list(session.scalars(stmt.returning(Mention.post_id))))
+            return store_mentions(tx, mentions)
 
         run_stream(
             ctx,
@@ -57,21 +45,18 @@ class CommandsJob:
             fetch=lambda s, u: ctx.platform.mentions(me.id, since_id=s, until_id=u),
             sink=Plain(store),
         )
-        with ctx.db.read() as session:
-            pending = [
-                (m.post_id, m.author_id, m.text)
-                for m in session.scalars(
-                    select(Mention).where(Mention.state == "pending").order_by(Mention.post_id)
-                )
-            ]
+        with ctx.read() as session:
+            pending = pending_mentions(session)
         if not pending:
             return JobResult(0)
         operators = operator_ids(ctx)
         handled = 0
-        for post_id, author_id, text in pending:
+        for mention in pending:
             if ctx.stop.is_set():
                 break
-            handled += self._handle(ctx, post_id, str(author_id), text, me.username, operators)
+            handled += self._handle(
+                ctx, mention.post_id, str(mention.author_id), mention.text, me.username, operators
+            )
         return JobResult(handled)
 
     def _handle(
@@ -85,7 +70,9 @@ class CommandsJob:
     ) -> int:
         call = parse_mention(text, bot_username=bot)
         cmd = COMMANDS.get(call.name) if call else None
-        is_operator = allowed(author_id, operators_only=True, operators=operators)
+        # An unknown command is answered with the help, which is for operators too.
+        operators_only = cmd.operators_only if cmd is not None else True
+        is_operator = allowed(author_id, operators_only=operators_only, operators=operators)
         if call is None or not is_operator:
             # Not addressed to the bot, or not an operator: nothing runs, nothing is said.
             self._finish(ctx, post_id, state="ignored", command=call.name if call else None)
@@ -142,14 +129,25 @@ class CommandsJob:
             return None, text
 
     @staticmethod
-    def _finish(ctx: JobContext, post_id: int, **values: object) -> None:
-        with ctx.db.write() as session:
-            row = session.get(Mention, post_id)
-            if row is not None:
-                for key, value in values.items():
-                    setattr(row, key, value)
-                row.handled_at = ctx.wall()
-            ctx.usage.flush(session)
+    def _finish(
+        ctx: JobContext,
+        post_id: int,
+        *,
+        state: str,
+        command: str | None,
+        reply_text: str | None = None,
+        reply_id: int | None = None,
+    ) -> None:
+        with ctx.write() as tx:
+            finish_mention(
+                tx,
+                post_id,
+                state=state,
+                at=ctx.wall(),
+                command=command,
+                reply_text=reply_text,
+                reply_id=reply_id,
+            )
 
 
 def _reply_to(own: list[Post], mention_id: str) -> str | None:

@@ -1,0 +1,67 @@
+"""Mentions of the bot: stored once per mention id before they are handled, and handled once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert_for
+from storage.models import MentionRow
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    post_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+
+
+def store_mentions(session: Session, mentions: Sequence[Mention]) -> int:
+    """Store new mentions as pending; one already stored is left as it is. Returns how
+    many were new."""
+    if not mentions:
+        return 0
+    rows = [
+        {
+            "post_id": m.post_id,
+            "author_id": m.author_id,
+            "text": m.text,
+            "created_at": m.created_at,
+            "state": "pending",
+        }
+        for m in mentions
+    ]
+    stmt = insert_for(session, MentionRow).values(rows).on_conflict_do_nothing()
+    return len(list(session.scalars(stmt.returning(MentionRow.post_id))))
+
+
+def pending_mentions(session: Session) -> list[Mention]:
+    """Mentions not handled yet, oldest first."""
+    query = select(MentionRow).where(MentionRow.state == "pending").order_by(MentionRow.post_id)
+    return [Mention(m.post_id, m.author_id, m.text, m.created_at) for m in session.scalars(query)]
+
+
+def finish_mention(
+    session: Session,
+    post_id: int,
+    *,
+    state: str,
+    at: datetime,
+    command: str | None = None,
+    reply_text: str | None = None,
+    reply_id: int | None = None,
+) -> None:
+    """Record how a mention was handled: ``ignored``, ``replied`` or ``failed``."""
+    row = session.get(MentionRow, post_id)
+    if row is None:
+        return
+    row.state, row.command, row.handled_at = state, command, at
+    if reply_text is not None:
+        row.reply_text = reply_text
+    if reply_id is not None:
+        row.reply_id = reply_id
