@@ -6,13 +6,16 @@ subject's next window runs from the end of its last summary to the latest fire t
 has passed, so a daemon that was down for three fire times makes one summary when it
 returns, not three and not none. A poll also gets one final summary when it has closed,
 ending at its close time, and none after that.
+
+Fire times are aware UTC datetimes, one per instant (see ``latest_fire`` for the nights the
+clocks change).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -38,27 +41,56 @@ def cron_trigger(cron: str, tz: tzinfo) -> CronTrigger:
 
 
 def _next(trigger: CronTrigger, after: datetime) -> datetime | None:
+    """The first fire time strictly after ``after``, in UTC.
+
+    Everything here is done on UTC instants. APScheduler answers in the trigger's zone, and
+    in the repeated autumn hour the same wall time (02:30 in Berlin) is two instants told
+    apart only by ``fold``. Python ignores ``fold`` when it compares or does arithmetic on two
+    datetimes of the same zone, and ``+ timedelta`` resets it to 0, so nudging a second-pass
+    fire time in its own zone lands an hour earlier, on the first pass.
+    """
     # APScheduler 3 returns the first fire time >= its "now" argument; nudge past ``after``.
-    return trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    start = after.astimezone(UTC) + timedelta(microseconds=1)
+    fire = trigger.get_next_fire_time(None, start)
+    if fire is None:
+        return None
+    fire = fire.astimezone(UTC)
+    if fire < start:
+        # A trigger answering with an earlier time would make the walk in latest_fire
+        # endless: fail loudly instead.
+        raise RuntimeError(f"{trigger} gave {fire.isoformat()} as the fire time after {after}")
+    return fire
 
 
 def latest_fire(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The last fire time at or before ``now``."""
+    """The last fire time at or before ``now``, as an aware UTC datetime; None if there is
+    none in the last 400 days.
+
+    The fire times are the instants APScheduler 3 fires at, each taken as a UTC instant. So
+    a wall time that happens twice on the autumn night is two fire times: ``30 2 * * *`` in
+    Europe/Berlin fires at 02:30 CEST and again at 02:30 CET (00:30 and 01:30 UTC), and an
+    hourly cron fires every hour of the 25. A wall time that the spring night skips fires
+    where APScheduler places it (``30 2 * * *`` in Berlin at 03:30 CEST), once. Each instant
+    is one fire time: the result never decreases as ``now`` grows and never repeats a fire
+    time under another name. This holds where the clocks change by an hour on the hour (the
+    zones the tests cover); in zones that change by two hours (Antarctica/Troll) or off the
+    hour (Pacific/Chatham) APScheduler 3 itself skips some repeated-hour fire times.
+
+    It always returns: each step of the walk moves strictly forward, and ``now`` bounds it.
+    """
     step = timedelta(minutes=1)
     while step <= _MAX_LOOKBACK:
-        start = now - step
-        fire = _next(trigger, start)
+        fire = _next(trigger, now - step)
         if fire is not None and fire <= now:
-            while True:
-                following = _next(trigger, fire)
-                if following is None or following > now:
-                    return fire
+            while (following := _next(trigger, fire)) is not None and following <= now:
                 fire = following
+            return fire
         step *= 2
     return None
 
 
 def fire_before(trigger: CronTrigger, fire: datetime) -> datetime | None:
+    """The fire time before ``fire`` (a fire time), as an aware UTC datetime."""
     return latest_fire(trigger, fire - timedelta(microseconds=1))
 
 
