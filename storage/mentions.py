@@ -19,11 +19,12 @@ class Mention:
     author_id: int
     text: str
     created_at: datetime
+    attempted_at: datetime | None = None  # a reply was about to be posted then
 
 
-def store_mentions(session: Session, mentions: Sequence[Mention]) -> int:
-    """Store new mentions as pending; one already stored is left as it is. Returns how
-    many were new."""
+def store_mentions(session: Session, mentions: Sequence[Mention], *, state: str = "pending") -> int:
+    """Store new mentions (``pending``, or ``expired`` for those never to be answered); one
+    already stored is left as it is. Returns how many were new."""
     if not mentions:
         return 0
     rows = [
@@ -32,7 +33,7 @@ def store_mentions(session: Session, mentions: Sequence[Mention]) -> int:
             "author_id": m.author_id,
             "text": m.text,
             "created_at": m.created_at,
-            "state": "pending",
+            "state": state,
         }
         for m in mentions
     ]
@@ -43,7 +44,27 @@ def store_mentions(session: Session, mentions: Sequence[Mention]) -> int:
 def pending_mentions(session: Session) -> list[Mention]:
     """Mentions not handled yet, oldest first."""
     query = select(MentionRow).where(MentionRow.state == "pending").order_by(MentionRow.post_id)
-    return [Mention(m.post_id, m.author_id, m.text, m.created_at) for m in session.scalars(query)]
+    return [
+        Mention(m.post_id, m.author_id, m.text, m.created_at, m.attempted_at)
+        for m in session.scalars(query)
+    ]
+
+
+def replies_since(session: Session, since: datetime) -> set[str]:
+    """The texts of the replies attempted since ``since`` (platform clock)."""
+    query = select(MentionRow.reply_text).where(
+        MentionRow.attempted_at >= since, MentionRow.reply_text.is_not(None)
+    )
+    return {text for text in session.scalars(query) if text is not None}
+
+
+def mark_attempt(session: Session, post_id: int, *, at: datetime, text: str) -> None:
+    """A reply to the mention, ``text``, is about to be posted (committed before it is)."""
+    row = session.get(MentionRow, post_id)
+    if row is not None:
+        row.reply_text = text
+        if row.attempted_at is None:
+            row.attempted_at = at
 
 
 def finish_mention(
@@ -56,7 +77,7 @@ def finish_mention(
     reply_text: str | None = None,
     reply_id: int | None = None,
 ) -> None:
-    """Record how a mention was handled: ``ignored``, ``replied`` or ``failed``."""
+    """Record how a mention was handled: ``ignored``, ``replied``, ``failed`` or ``dry_run``."""
     row = session.get(MentionRow, post_id)
     if row is None:
         return

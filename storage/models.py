@@ -92,6 +92,9 @@ class SubjectRow(Base):
     poll_id: Mapped[int | None] = mapped_column(BigInteger)  # the poll object's own id
     poll_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the post's time (polls)
+    # Why its last collection failed (cleared by the next that succeeds), and when.
+    failure: Mapped[str | None] = mapped_column(SafeText)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRow(Base):
@@ -250,11 +253,16 @@ class MentionRow(Base):
     text: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     command: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(12))  # ignored, pending, replied, failed
+    # pending, replied, failed, ignored (not an operator's command), expired (too old when a
+    # new store first read it), dry_run (answer logged, not posted)
+    state: Mapped[str] = mapped_column(String(12))
     reply_text: Mapped[str | None] = mapped_column(SafeText)
     reply_id: Mapped[int | None] = mapped_column(BigInteger)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(SafeText)
+    # When a reply was about to be posted (platform clock): after a crash, only a mention
+    # with this set may have been answered already, and only since then.
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Base):
