@@ -32,16 +32,17 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db: Database) -> tuple[str | None, str | None]:
-    """Bring the schema to the newest revision; returns (before, after)."""
+def upgrade(db: Database, *, to: str = "head") -> tuple[str | None, str | None]:
+    """Bring the schema to the newest revision (or to revision ``to``); returns (before,
+    after)."""
     cfg = _config()
     with db._translate(), db.engine.begin() as conn:
         if db.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         before = MigrationContext.configure(conn).get_current_revision()
-        if before == head_revision():
+        if before == (head_revision() if to == "head" else to):
             return before, before
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, to)
         after = MigrationContext.configure(conn).get_current_revision()
     return before, after
