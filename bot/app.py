@@ -201,6 +201,14 @@ class App:
     def close(self) -> None:
         with self._lock:
             scorer, self._scorer = self._scorer, None
+            usage = self._usage
+        if usage is not None and self._db is not None:
+            # Requests made outside any job (``track`` looking an account up) are counted too.
+            try:
+                with self._db.write() as tx:
+                    usage.flush(tx)
+            except Exception as exc:
+                log.warning("could not record this command's API use: %s", exc)
         if isinstance(scorer, ProcessScorer):
             scorer.close()
         if self._db is not None:

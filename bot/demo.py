@@ -82,8 +82,7 @@ def collected_table(app: App) -> Table:
         table.add_column(col, justify="left" if col == "subject" else "right")
     with app.db().read() as session:
         for subject in list_subjects(session, active_only=False):
-            assert subject.id is not None
-            counts = aggregate(session, subject.id, None, None)
+            counts = aggregate(session, subject.stored_id, None, None)
             scored = counts.scored
             name = subject.display or subject.key
             name = (name[:24] + "…") if len(name) > 25 else name
@@ -94,8 +93,8 @@ def collected_table(app: App) -> Table:
                 f"{counts.unscored:,}",
                 _share(counts.positive, scored),
                 _share(counts.negative, scored),
-                str(count_snapshots(session, subject.id)),
-                str(count_summaries(session, subject.id, state="posted")),
+                str(count_snapshots(session, subject.stored_id)),
+                str(count_summaries(session, subject.stored_id, state="posted")),
             )
         total = count_posts(session)
     table.caption = f"{total:,} posts stored"

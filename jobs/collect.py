@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from jobs.base import JobContext, JobResult, PartialRun
-from jobs.errors import BudgetExhausted
+from jobs.errors import BudgetExhausted, PlatformRejected
 from jobs.ingest import ScoredSink, Scores, to_rows
 from jobs.platform import Page
 from jobs.streams import StreamResult, run_stream
@@ -18,7 +18,14 @@ from jobs.subjects import Subject, select_subjects, store_poll_post
 from storage.engine import Tx
 from storage.events import add_event
 from storage.posts import insert_posts
-from storage.subjects import add_subject, close_conversation, get_subject, set_account_user
+from storage.subjects import (
+    add_subject,
+    close_conversation,
+    get_subject,
+    set_account_user,
+    subject_failed,
+    subject_recovered,
+)
 
 log = logging.getLogger("pollbot.collect")
 
@@ -28,26 +35,50 @@ class CollectJob:
     description = "replies to tracked accounts, their polls, and tracked polls' conversations"
 
     def run(self, ctx: JobContext) -> JobResult:
-        total = 0
-        try:
-            for account in select_subjects(ctx, "account"):
-                total += self._account(ctx, account)
-                if ctx.stop.is_set():
-                    return JobResult(total, note="stopped on request")
-            for poll in select_subjects(ctx, "poll"):
-                if poll.conversation_closed_at is None:
-                    total += self._poll(ctx, poll)
-                if ctx.stop.is_set():
-                    return JobResult(total, note="stopped on request")
-        except Exception as exc:
-            cause, items = PartialRun.unwrap(exc)
-            if not isinstance(cause, BudgetExhausted):
-                raise PartialRun.of(exc, total) from cause
-            with ctx.write() as tx:
-                add_event(tx, at=ctx.wall(), kind="budget", job=self.name, message=str(cause))
-            log.warning("%s", cause)
-            return JobResult(total + items, status="skipped", note=str(cause))
+        total = attempted = 0
+        failed: list[str] = []
+        for subject in _subjects(ctx):
+            attempted += 1
+            try:
+                total += (
+                    self._account(ctx, subject) if subject.is_account else self._poll(ctx, subject)
+                )
+            except Exception as exc:
+                cause, items = PartialRun.unwrap(exc)
+                total += items
+                if isinstance(cause, BudgetExhausted):
+                    return self._stopped_by_budget(ctx, cause, total)
+                if not isinstance(cause, PlatformRejected):
+                    # A spent rate-limit window, an outage, a crash: every subject would
+                    # meet it, so the run stops here (what it stored is kept and counted).
+                    raise PartialRun.of(cause, total) from cause
+                failed.append(self._skip(ctx, subject, cause))
+            else:
+                if subject.failure is not None:
+                    with ctx.write() as tx:
+                        subject_recovered(tx, subject.stored_id)
+                    log.info("%s: collected again", subject.label)
+            if ctx.stop.is_set():
+                return JobResult(total, note="stopped on request")
+        if failed:
+            note = f"{len(failed)} of {attempted} subjects failed: " + "; ".join(failed)
+            return JobResult(total, status="failed", note=note)
         return JobResult(total)
+
+    def _skip(self, ctx: JobContext, subject: Subject, cause: PlatformRejected) -> str:
+        """One subject the platform refused (a user that does not exist, a query it will not
+        answer): recorded on the subject and skipped; the others are still collected."""
+        reason = str(cause)
+        with ctx.write() as tx:
+            subject_failed(tx, subject.stored_id, reason=reason, at=ctx.clock.now())
+        log.error("%s: collection failed, skipped: %s", subject.label, reason)
+        return f"{subject.label}: {reason}"
+
+    def _stopped_by_budget(self, ctx: JobContext, cause: BudgetExhausted, total: int) -> JobResult:
+        with ctx.write() as tx:
+            add_event(tx, at=ctx.wall(), kind="budget", job=self.name, message=str(cause))
+        log.warning("%s", cause)
+        return JobResult(total, status="skipped", note=str(cause))
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -89,9 +120,8 @@ class CollectJob:
 
     def _resolve(self, ctx: JobContext, account: Subject) -> int:
         user = ctx.platform.user_by_username(account.key)
-        assert account.id is not None
         with ctx.write() as tx:
-            set_account_user(tx, account.id, user_id=int(user.id), username=user.username)
+            set_account_user(tx, account.stored_id, user_id=int(user.id), username=user.username)
         return int(user.id)
 
     def _adopt_polls(self, ctx: JobContext, tx: Tx, account: Subject, page: Page) -> int:
@@ -111,8 +141,7 @@ class CollectJob:
                 source="auto",
                 parent_id=account.id,
             )
-            assert subject.id is not None
-            store_poll_post(tx, subject.id, post, poll)
+            store_poll_post(tx, subject.stored_id, post, poll)
             adopted += 1
             log.info("now tracking poll %s posted by %s", post.id, account.label)
         return adopted
@@ -133,9 +162,8 @@ class CollectJob:
         self._log(poll, result)
         now = ctx.clock.now()
         if created is not None and result.complete and now - created > ctx.options.search_window:
-            assert poll.id is not None
             with ctx.write() as tx:
-                close_conversation(tx, poll.id, at=now)
+                close_conversation(tx, poll.stored_id, at=now)
             log.info("poll %s: conversation older than the search window, closed", poll.key)
         return result.new
 
@@ -172,3 +200,10 @@ class CollectJob:
             "" if result.complete else ", pass not finished",
             extra={"subject": subject.label, "new": result.new, "seen": result.seen},
         )
+
+
+def _subjects(ctx: JobContext) -> Iterator[Subject]:
+    """The accounts, then the polls whose conversation is still open: read after the
+    accounts are collected, so a poll an account just posted is collected in the same run."""
+    yield from select_subjects(ctx, "account")
+    yield from (p for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None)

@@ -38,7 +38,6 @@ class PollsJob:
         self, ctx: JobContext, tx: Tx, subject: Subject, page: Page, *, now: datetime
     ) -> int:
         """Store the poll's snapshot from ``page``; 1 when one was stored."""
-        assert subject.id is not None
         post = next((p for p in page.posts if p.id == subject.key), None)
         if post is None:
             message = f"poll {subject.key}: the post is gone or not visible"
@@ -46,19 +45,19 @@ class PollsJob:
             log.warning("poll %s: post not found", subject.key)
             return 0
         poll = next((p for p in page.polls if p.id == (post.poll_id or "")), None)
-        store_poll_post(tx, subject.id, post, poll)
+        store_poll_post(tx, subject.stored_id, post, poll)
         if poll is None:
             log.warning("poll %s: the post carries no poll", subject.key)
             return 0
         stored = add_snapshot(
             tx,
-            subject_id=subject.id,
+            subject_id=subject.stored_id,
             taken_at=now,
             voting_status=poll.voting_status,
             labels=[o.label for o in poll.options],
             votes=[o.votes for o in poll.options],
         )
         if poll.closed:
-            close_poll(tx, subject.id, at=now)
+            close_poll(tx, subject.stored_id, at=now)
             log.info("poll %s closed: final snapshot of %d votes", subject.key, poll.total_votes)
         return int(stored)

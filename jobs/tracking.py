@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobs.clock import iso
+from jobs.errors import NotFound, UsageError
+from jobs.platform import Platform
 from jobs.subjects import Subject
 from storage.engine import Database
-from storage.subjects import add_subject, deactivate_subject, get_subject, list_subjects
+from storage.subjects import (
+    add_subject,
+    deactivate_subject,
+    get_subject,
+    list_subjects,
+    set_account_user,
+)
 
 
 def subject_json(subject: Subject) -> dict[str, object]:
@@ -21,13 +29,37 @@ def subject_json(subject: Subject) -> dict[str, object]:
         "display": subject.display,
         "source": subject.source,
         "closed_at": iso(subject.closed_at),
+        "failure": subject.failure,
+        "failed_at": iso(subject.failed_at),
     }
 
 
-def track(db: Database, subject: Subject, *, now: datetime, source: str = "cli") -> bool:
-    """Follow a subject; returns False when it was already followed."""
+def track(
+    db: Database,
+    subject: Subject,
+    *,
+    now: datetime,
+    source: str = "cli",
+    platform: Platform | None = None,
+) -> bool:
+    """Follow a subject; returns False when it was already followed. Given the platform, an
+    account is looked up first: one that does not exist is refused (UsageError), one that
+    does is stored with its user id."""
+    with db.read() as session:
+        if get_subject(session, subject.kind, subject.key, active_only=True) is not None:
+            return False
+    user = None
+    if platform is not None and subject.is_account:
+        try:
+            user = platform.user_by_username(subject.key)
+        except NotFound as exc:
+            raise UsageError(
+                f"no such account: {subject.label} (the platform knows no such user)"
+            ) from exc
     with db.write() as tx:
-        _, changed = add_subject(tx, kind=subject.kind, key=subject.key, now=now, source=source)
+        added, changed = add_subject(tx, kind=subject.kind, key=subject.key, now=now, source=source)
+        if user is not None:
+            set_account_user(tx, added.stored_id, user_id=int(user.id), username=user.username)
     return changed
 
 

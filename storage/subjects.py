@@ -35,6 +35,15 @@ class Subject:
     poll_ends_at: datetime | None = None
     closed_at: datetime | None = None  # the poll's voting closed (final snapshot stored)
     conversation_closed_at: datetime | None = None  # left the search window: no more replies
+    failure: str | None = None  # why its last collection failed (None once one succeeds)
+    failed_at: datetime | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """Its id in the store; a subject only named has none (a programming error)."""
+        if self.id is None:
+            raise ValueError(f"{self.label} is not stored")
+        return self.id
 
     @property
     def is_account(self) -> bool:
@@ -70,7 +79,7 @@ class Subject:
 # What a stored subject carries over from its row, beyond kind and key.
 _STORED = (
     "id", "platform_id", "display", "source", "added_at",
-    "created_at", "poll_ends_at", "closed_at", "conversation_closed_at",
+    "created_at", "poll_ends_at", "closed_at", "conversation_closed_at", "failure", "failed_at",
 )  # fmt: skip
 
 
@@ -188,3 +197,17 @@ def close_conversation(session: Session, subject_id: int, *, at: datetime) -> No
     row = session.get(SubjectRow, subject_id)
     if row is not None:
         row.conversation_closed_at = at
+
+
+def subject_failed(session: Session, subject_id: int, *, reason: str, at: datetime) -> None:
+    """Its collection failed (and was skipped): why, for ``track list`` and ``status``."""
+    row = session.get(SubjectRow, subject_id)
+    if row is not None:
+        row.failure, row.failed_at = reason, at
+
+
+def subject_recovered(session: Session, subject_id: int) -> None:
+    """Its collection succeeded again: the failure is forgotten."""
+    row = session.get(SubjectRow, subject_id)
+    if row is not None and row.failure is not None:
+        row.failure, row.failed_at = None, None

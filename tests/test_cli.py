@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 
 from bot.cli import _register
 from bot.cli.base import cli
-from tests.conftest import ROOT, clean_env, run_cli
+from tests.conftest import ROOT, clean_env, env_for, run_cli
 
 _register()
 
@@ -57,8 +58,10 @@ def test_the_spec_commands_all_exist() -> None:
     assert expected <= paths
 
 
-def test_track_untrack_and_list(tmp_path: Path) -> None:
-    env = clean_env(POLLBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
+def test_track_untrack_and_list(tmp_path: Path, mock_factory: Any) -> None:
+    # An account is looked up on the platform when it is tracked: the mock stands in for X.
+    mock = mock_factory("builtin:nov-2022")
+    env = env_for(f"sqlite:///{tmp_path / 'p.db'}", mock.url)
     assert run_cli("track", "account", "@ElonMusk", env=env).out == "tracking @elonmusk\n"
     assert run_cli("track", "account", "elonmusk", env=env).out == "already tracking @elonmusk\n"
     url = "https://x.com/elonmusk/status/1593767953706921985"

@@ -31,7 +31,8 @@ def render(report: StatusReport) -> str:
         lines.append(f"  {job['job']:<10} {state:<8} {detail}")
     lines.append(f"subjects: {len(report.subjects)}")
     for s in report.subjects:
-        lines.append(f"  {s.label}" + (" (closed)" if s.closed_at else ""))
+        failing = f" FAILING: {s.failure}" if s.failure else ""
+        lines.append(f"  {s.label}" + (" (closed)" if s.closed_at else "") + failing)
     u = report.api_usage
     lines.append(
         f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "

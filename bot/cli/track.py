@@ -27,13 +27,15 @@ def track() -> None:
 def track_account(ctx: click.Context, username: str) -> None:
     """Follow USERNAME: the replies it gets, and the polls it posts.
 
+    The account is looked up on X first: one that does not exist is refused (exit 2).
+
     \b
     Example:
       pollbot track account elonmusk
     """
     subject = parse_account(username)
     app = get_app(ctx)
-    changed = track_subject(app.db(), subject, now=app.wall())
+    changed = track_subject(app.db(), subject, now=app.wall(), platform=app.platform())
     click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
@@ -75,7 +77,9 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
         name = t.label if t.is_account else t.key
         extra = f" {t.display}" if t.is_poll and t.display else ""
         closed = " (closed)" if t.closed_at else ""
-        click.echo(f"{t.kind:8} {name}{extra}{closed}  since {t.added_at:%Y-%m-%d %H:%M}Z")
+        failing = f"  FAILING since {t.failed_at:%Y-%m-%d %H:%M}Z: {t.failure}" if t.failure else ""
+        added = f"{t.added_at:%Y-%m-%d %H:%M}Z" if t.added_at else "?"
+        click.echo(f"{t.kind:8} {name}{extra}{closed}  since {added}{failing}")
 
 
 @cli.command()

@@ -93,8 +93,7 @@ def _summary(ctx: JobContext, args: tuple[str, ...]) -> str:
             if not subjects:
                 return "Nothing is tracked yet."
             subject = subjects[0]
-        assert subject.id is not None
-        standing = (subject, summary_mark(session, subject.id))
+        standing = (subject, summary_mark(session, subject.stored_id))
         window = open_window(standing, cron=opts.summary_cron, tz=opts.timezone, now=now)
         data = window_input(session, subject, window, tz=opts.timezone)
     return compose_summary(data, limit=10_000).parts[0]
@@ -108,7 +107,7 @@ def _track(ctx: JobContext, args: tuple[str, ...]) -> str:
         subject = parse_account(args[0])
     else:
         raise UsageError("usage: track @user | track poll <url>")
-    changed = track(ctx.db, subject, now=ctx.wall(), source="mention")
+    changed = track(ctx.db, subject, now=ctx.wall(), source="mention", platform=ctx.platform)
     return f"Now tracking {subject}." if changed else f"Already tracking {subject}."
 
 

@@ -37,27 +37,26 @@ def summary_input(
     final: bool,
     tz: ZoneInfo,
 ) -> SummaryInput:
-    assert subject.id is not None
     length = end - start
     previous_start = start - length
     has_previous = subject.is_account or (
         subject.created_at is not None and previous_start >= subject.created_at - length
     )
-    previous = counts(session, subject.id, previous_start, start) if has_previous else None
+    previous = counts(session, subject.stored_id, previous_start, start) if has_previous else None
     if previous is not None and previous.total == 0 and subject.is_poll:
         previous = None
     poll = poll_before = None
     if subject.is_poll:
         # The final summary reports the closed poll's last snapshot, taken after the close.
         at = None if final else end
-        poll = _poll_counts(latest_snapshot(session, subject.id, at_or_before=at))
-        poll_before = _poll_counts(latest_snapshot(session, subject.id, at_or_before=start))
+        poll = _poll_counts(latest_snapshot(session, subject.stored_id, at_or_before=at))
+        poll_before = _poll_counts(latest_snapshot(session, subject.stored_id, at_or_before=start))
     return SummaryInput(
         subject_kind=subject.kind,
         subject_name=subject.name,
         window_start=start,
         window_end=end,
-        current=counts(session, subject.id, start, end),
+        current=counts(session, subject.stored_id, start, end),
         previous=previous,
         poll=poll,
         poll_previous=poll_before,
@@ -78,7 +77,6 @@ def chart_series(
 ) -> ChartSeries:
     """Sentiment shares over the day up to ``end`` (at least the window; for a poll, from its
     start) in 24 buckets, and the poll's option shares at each snapshot."""
-    assert subject.id is not None
     start = min(start, end - CHART_SPAN)
     if subject.is_poll and subject.created_at is not None:
         start = max(start, subject.created_at)
@@ -86,7 +84,7 @@ def chart_series(
     times, pos, neu, neg = [], [], [], []
     at = start
     while at < end:
-        c = counts(session, subject.id, at, min(at + step, end))
+        c = counts(session, subject.stored_id, at, min(at + step, end))
         if c.scored:
             times.append(at + step / 2)
             pos.append(c.positive / c.scored)
@@ -96,7 +94,7 @@ def chart_series(
     labels: tuple[str, ...] = ()
     points: list[tuple[datetime, tuple[float, ...]]] = []
     if subject.is_poll:
-        snaps = [s for s in snapshots(session, subject.id, until=end) if s.total > 0]
+        snaps = [s for s in snapshots(session, subject.stored_id, until=end) if s.total > 0]
         if snaps:
             labels = snaps[-1].labels
             points = [
@@ -122,4 +120,4 @@ def standings(session: Tx, only: Subject | None = None) -> list[Standing]:
     subjects = list_subjects(session)
     if only is not None:
         subjects = [s for s in subjects if s.same(only)]
-    return [(s, summary_mark(session, s.id)) for s in subjects if s.id is not None]
+    return [(s, summary_mark(session, s.stored_id)) for s in subjects]

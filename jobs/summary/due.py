@@ -121,13 +121,7 @@ def open_window(standing: Standing, *, cron: str, tz: tzinfo, now: datetime) -> 
     start = start or subject.created_at or now - _DAY
     if now <= start:
         start = now - _DAY
-    return DueWindow(_id(subject), start, now)
-
-
-def _id(subject: Subject) -> int:
-    if subject.id is None:
-        raise ValueError(f"{subject} is not stored: it has no summaries")
-    return subject.id
+    return DueWindow(subject.stored_id, start, now)
 
 
 def _due(
@@ -142,7 +136,7 @@ def _due(
     if s.is_poll and s.closed_at is not None and s.poll_ends_at is not None:
         start = last_end or s.created_at or s.poll_ends_at - _DAY
         ends = s.poll_ends_at
-        return DueWindow(_id(s), start, ends, final=True) if start < ends else None
+        return DueWindow(s.stored_id, start, ends, final=True) if start < ends else None
     if latest is None:
         return None
     end = latest
@@ -154,4 +148,4 @@ def _due(
         start = s.created_at  # a poll's first window starts with the poll
     else:
         start = fire_before(trigger, end) or end - _DAY
-    return DueWindow(_id(s), start, end) if start < end else None
+    return DueWindow(s.stored_id, start, end) if start < end else None

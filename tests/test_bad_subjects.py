@@ -1,0 +1,128 @@
+"""One bad subject stops nothing else: an account that does not exist (a typo, suspended,
+deleted) is recorded and skipped while the rest is collected, and is refused at ``track``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.app import App
+from bot.registry import get_job
+from jobs.runner import Holder, RunOutcome, run_job
+from jobs.subjects import Subject
+from jobs.tracking import subject_json, track, tracked
+from storage.posts import count_posts
+from tests.conftest import env_for, mock_control, run_cli, settings_for
+
+POLL = "1593767953706921985"
+AFTER_THE_DAY = datetime(2022, 11, 20, 1, 0, tzinfo=UTC)
+
+
+def collect(app: App) -> RunOutcome:
+    return run_job(get_job("collect"), app.job_context(trigger="cli"), holder=Holder.here("t"))
+
+
+def by_key(app: App) -> dict[str, dict[str, object]]:
+    return {s.key: subject_json(s) for s in tracked(app.db())}
+
+
+@pytest.fixture
+def setup(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> tuple[Any, Callable[..., App]]:
+    mock = mock_factory("builtin:nov-2022")
+    mock.set_clock(AFTER_THE_DAY)
+
+    def make(**overrides: Any) -> App:
+        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
+
+    return mock, make
+
+
+def test_an_account_that_does_not_exist_is_skipped_and_the_rest_collected(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make()
+    # The typo comes first: it used to fail the run before anything else was read.
+    track(app.db(), Subject("account", "elonmusk_typo"), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
+    outcome = collect(app)
+    assert outcome.status == "failed"
+    assert outcome.error is not None
+    assert outcome.error.startswith("1 of 3 subjects failed: @elonmusk_typo: ")
+    with app.db().read() as s:
+        assert count_posts(s) > 0
+    subjects = by_key(app)
+    assert subjects["elonmusk_typo"]["failure"] is not None
+    assert subjects["elonmusk_typo"]["failed_at"] is not None
+    assert subjects["elonmusk"]["failure"] is None and subjects[POLL]["failure"] is None
+    # ``status`` names it too.
+    env = env_for(app.settings.database_url, mock.url)
+    status = json.loads(run_cli("status", "--json", env=env).out)
+    failing = [s for s in status["subjects"] if s["failure"]]
+    assert [s["key"] for s in failing] == ["elonmusk_typo"]
+    assert "@elonmusk_typo FAILING: " in run_cli("status", env=env).out
+
+
+def test_a_subject_that_fails_once_is_collected_again_and_its_failure_forgotten(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make()
+    track(app.db(), Subject("poll", POLL), now=app.wall())
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
+    # The platform refuses one search (a 400 is not retried): one subject fails this run.
+    mock_control(mock.url, "faults", {"endpoint": "search_recent", "status": 400, "times": 1})
+    first = collect(app)
+    assert first.status == "failed" and first.error is not None
+    assert first.error.startswith("1 of 2 subjects failed: @elonmusk: ")  # accounts go first
+    assert sum(1 for s in by_key(app).values() if s["failure"]) == 1
+    second = collect(app)
+    assert second.status == "ok", second.error
+    assert all(s["failure"] is None for s in by_key(app).values())
+
+
+def test_track_refuses_an_account_that_does_not_exist(
+    setup: tuple[Any, Callable[..., App]], tmp_path: Path
+) -> None:
+    mock, make = setup
+    app = make()
+    env = env_for(app.settings.database_url, mock.url)
+    assert json.loads(run_cli("track", "list", "--json", env=env).out) == []
+    refused = run_cli("track", "account", "no_such_user", env=env)
+    assert refused.code == 2
+    assert refused.err.strip().splitlines() == [
+        "pollbot: error: no such account: @no_such_user (the platform knows no such user)"
+    ]
+    assert json.loads(run_cli("track", "list", "--json", env=env).out) == []
+    ok = run_cli("track", "account", "elonmusk", env=env)
+    assert ok.code == 0 and ok.out == "tracking @elonmusk\n"
+    [listed] = json.loads(run_cli("track", "list", "--json", env=env).out)
+    assert listed["display"] == "@elonmusk"  # looked up once, at track time
+
+
+def test_track_by_mention_refuses_an_account_that_does_not_exist(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make(operators=("ops_alice",))
+    resp = requests.post(
+        f"{mock.url}/2/tweets",
+        json={"text": "@pollbot track @no_such_user"},
+        headers={"Authorization": 'OAuth oauth_token="1101-token"'},
+        timeout=10,
+    )
+    asked = resp.json()["data"]["id"]
+    run_job(get_job("commands"), app.job_context(trigger="schedule"), holder=Holder.here("t"))
+    posts = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()
+    [reply] = [p for p in posts if p["in_reply_to"] == asked]
+    assert reply["text"].startswith("no such account: @no_such_user")
+    assert tracked(app.db()) == []
