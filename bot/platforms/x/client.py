@@ -20,12 +20,14 @@ from tweepy.parsers import RawParser
 from bot.platforms.clock import PlatformClock
 from bot.platforms.x import parse, redact
 from bot.platforms.x.chokepoint import Chokepoint, Send, Usage
+from bot.platforms.x.ids import oldest_searchable_id
 from bot.platforms.x.pacing import Backoff, Window
 from bot.platforms.x.transport import TWEEPY_HOSTS, XTransport, equip
 from jobs.errors import NotFound, PlatformRejected, PlatformUnavailable, UsageError
 from jobs.platform import Media, Page, Poll, Post, User
 
 log = logging.getLogger(__name__)
+
 
 # Only the fields the jobs use: every extra field is bandwidth, and user expansions would be
 # billed as user reads under pay-per-use.
@@ -219,6 +221,17 @@ class XPlatform:
     def search_recent(
         self, query: str, *, since_id: str | None = None, until_id: str | None = None
     ) -> Iterator[Page]:
+        # Recent search answers 400 to an id older than its 7 days: a quiet account or a week
+        # of downtime must not wedge a cursor. What is older cannot be read any more anyway.
+        oldest = oldest_searchable_id(self.now())
+        if until_id is not None and int(until_id) <= oldest:
+            log.warning("search %r: below id %s is past the 7-day window; nothing to read",
+                        query, until_id)  # fmt: skip
+            return iter(())
+        if since_id is not None and int(since_id) < oldest:
+            log.warning("search %r: since id %s is past the 7-day window; reading from %s",
+                        query, since_id, oldest)  # fmt: skip
+            since_id = str(oldest)
         return self._pages(
             "search_recent",
             lambda token: self._client.search_recent_tweets(
