@@ -10,7 +10,9 @@ import pytest
 
 from bot.cli import _register
 from bot.cli.base import cli
-from tests.conftest import ROOT, clean_env, run_cli
+from tests.support.cli import run_cli
+from tests.support.env import clean_env
+from tests.support.paths import ROOT
 
 _register()
 
