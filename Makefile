@@ -26,13 +26,15 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy -p tests.support
 
 test: lint typecheck
 	$(BIN)/python -m pytest -n 2 -q
 
-# Every benchmark script (not the _shared modules); each prints its figures and ratios.
+# Every benchmark (not the _shared modules), as a module from the checkout's root so that
+# `bench` and `tests.support` import; each prints its figures and ratios.
 bench: $(STAMP)
-	for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	for f in bench/[!_]*.py; do m=bench.$$(basename $$f .py); echo "== $$m"; $(BIN)/python -m $$m || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Ingest: replies/s of the real ``collect`` job end to end, and its peak memory.
 
-Usage: ``python bench/ingest.py [--replies N] [--memory-replies N] [--pg URL] [--rounds N]
+Usage: ``python -m bench.ingest [--replies N] [--memory-replies N] [--pg URL] [--rounds N]
 [--interval S] [--profile N]``
 
 1. End to end, in this process: the mock X API (``python -m bot mock-api`` in a process of
@@ -31,10 +31,10 @@ Usage: ``python bench/ingest.py [--replies N] [--memory-replies N] [--pg URL] [-
    Target (issue): <= 250 MB at 1,000,000 replies, flat as the count grows. The mock
    holds the replies in its own memory (about 630 MB at 1,000,000), which is not counted.
 
-    python bench/ingest.py                                  # 20,000 + 200,000: ~3 minutes
-    python bench/ingest.py --memory-replies 1000000         # the issue's figure: ~20 minutes
-    python bench/ingest.py --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
-    python bench/ingest.py --memory-replies 0 --profile 30  # where the time goes (cProfile)
+    python -m bench.ingest                                  # 20,000 + 200,000: ~3 minutes
+    python -m bench.ingest --memory-replies 1000000         # the issue's figure: ~20 minutes
+    python -m bench.ingest --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python -m bench.ingest --memory-replies 0 --profile 30  # where the time goes (cProfile)
 
 Prints figures only: exit 0 whatever they are; 1 if collection itself fails; 2 if a given
 PostgreSQL URL cannot be reached.
@@ -63,24 +63,11 @@ from typing import Any
 
 import psutil
 import requests
-from _common import (
-    POLL_POST_ID,
-    HelpFormatter,
-    clean_env,
-    collect_time,
-    load,
-    machine,
-    mb,
-    pg_schema,
-    pollbot_env,
-    scenario,
-    table,
-    timed,
-)
 from sqlalchemy import create_engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from bench._common import HelpFormatter, load, machine, mb, table, timed
 from bot.app import App
 from bot.config import Secret, Settings
 from bot.mock_api import MockServer, parse_scenario
@@ -92,6 +79,9 @@ from jobs.tracking import track
 from storage.engine import redact_url
 from storage.posts import count_posts
 from storage.subjects import get_subject
+from tests.support.env import clean_env, pollbot_env
+from tests.support.pg import pg_schema
+from tests.support.scenarios import POLL_POST_ID, bench_scenario, collect_time
 
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 250
@@ -291,7 +281,7 @@ def memory_run(replies: int, *, interval: float) -> MemoryRun:
     result = MemoryRun(replies)
     with tempfile.TemporaryDirectory(prefix="pollbot-bench-") as tmp:
         workdir = Path(tmp)
-        doc = scenario(replies)
+        doc = bench_scenario(replies)
         path = workdir / "scenario.json"
         path.write_text(json.dumps(doc))
         started = time.perf_counter()
@@ -423,7 +413,9 @@ def print_memory(run: MemoryRun) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ingest", description=__doc__, formatter_class=HelpFormatter
+    )
     parser.add_argument("--replies", type=int, default=20_000, help="replies collected end to end")
     parser.add_argument(
         "--memory-replies",
@@ -486,7 +478,7 @@ def run(args: argparse.Namespace) -> int:
     if args.pg and (problem := pg_problem(args.pg)):
         print(f"error: cannot use PostgreSQL at --pg: {problem}", file=sys.stderr)
         return 2
-    doc = scenario(args.replies)
+    doc = bench_scenario(args.replies)
     start = time.perf_counter()
     # Built here only to list the replies the served mock will give (the baseline's texts).
     world = MockServer(parse_scenario(doc, source="bench"), speed=0)
@@ -538,7 +530,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             report(by_backend[inline][-1], round_no)
             if args.pg:
-                with pg_schema(args.pg) as url:
+                with pg_schema(args.pg, prefix="bench_") as url:
                     by_backend["PostgreSQL"].append(
                         collect_in_process(
                             "PostgreSQL", url, mock, expected=len(posts), profile=None

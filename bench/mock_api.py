@@ -6,8 +6,8 @@ prints pages/s, posts/s, the client's round trip and the server's own CPU time p
 (measured inside the handler). Baseline, same run: the last page built the plain way, a dict a post and
 ``json.dumps`` (what a server without the cached post bytes pays), timed in-process.
 
-    python bench/mock_api.py                      # 100,000 replies, 3 s
-    python bench/mock_api.py --replies 1000000 --seconds 10
+    python -m bench.mock_api                      # 100,000 replies, 3 s
+    python -m bench.mock_api --replies 1000000 --seconds 10
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import requests
 
 from bot.mock_api import MockServer, parse_scenario
 from bot.mock_api.timefmt import iso_ms
+from tests.support.scenarios import POLL_CLOSES, POLL_POST_ID, UNLIMITED_SEARCH, poll_scenario
 
-ROOT = "1593767953706921985"
+ROOT = POLL_POST_ID
 FIELDS = {
     "tweet.fields": "author_id,conversation_id,created_at,in_reply_to_user_id,lang,"
     "public_metrics,referenced_tweets,attachments",
@@ -32,21 +33,18 @@ FIELDS = {
 
 
 def scenario(replies: int) -> dict[str, Any]:
-    return {
-        "name": f"bench-{replies}",
-        "start": "2022-11-19T00:00:00.000Z",
-        "bot": {"id": "9000", "username": "pollbot"},
-        "users": [{"id": "44196397", "username": "elonmusk", "name": "Elon Musk"}],
-        "posts": [
-            {"id": ROOT, "author_id": "44196397", "created_at": "2022-11-19T00:30:00.000Z",
-             "text": "Reinstate former President Trump",
-             "poll": {"id": "1593767953539239936", "duration_minutes": 1440, "options": ["Yes", "No"]}}
-        ],
-        "generate": {"replies_to": [ROOT], "count": replies, "seed": 7,
-                     "from": "2022-11-19T00:31:00.000Z", "to": "2022-11-20T00:30:00.000Z"},
-        # X allows 450 searches a window; the bench measures speed, not the limit
-        "rate_limits": {"search_recent": {"limit": 10**9, "window_s": 900}},
-    }  # fmt: skip
+    """The poll (no language, no vote counts) and ``replies`` generated replies to it until it
+    closes, with no
+    rate limit on search: X allows 450 searches a window; the bench measures speed, not the
+    limit."""
+    return poll_scenario(
+        replies,
+        name=f"bench-{replies}",
+        lang=None,
+        votes=(),
+        until=POLL_CLOSES,
+        rate_limits=UNLIMITED_SEARCH,
+    )
 
 
 def naive_page(mock: MockServer, ids: list[int], meta: dict[str, Any]) -> bytes:
@@ -75,7 +73,9 @@ def naive_page(mock: MockServer, ids: list[int], meta: dict[str, Any]) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.mock_api", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--replies", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()

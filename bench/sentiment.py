@@ -1,6 +1,6 @@
 """Sentiment scoring: pollbot (``jobs.sentiment``) against raw vaderSentiment, in one run.
 
-Usage: ``python bench/sentiment.py [--groundtruth PATH] [--rounds N] [--long-chars N]
+Usage: ``python -m bench.sentiment [--groundtruth PATH] [--rounds N] [--long-chars N]
 [--emoji N] [--raw-emoji N]``
 
 1. Throughput on the 4,200 human-rated tweets of Hutto & Gilbert (2014): the same raw texts
@@ -119,7 +119,9 @@ def long_post(texts: Sequence[str], chars: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.sentiment", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--groundtruth", type=Path, default=DEFAULT_GROUNDTRUTH)
     parser.add_argument("--rounds", type=int, default=5, help="throughput rounds of each scorer")
     parser.add_argument("--long-chars", type=int, default=25_000)

@@ -1,6 +1,6 @@
 """Summary: composing a day's summary over a million stored replies, against count(*).
 
-Usage: ``python bench/summary.py [--rows N] [--rounds N] [--page N]``
+Usage: ``python -m bench.summary [--rows N] [--rounds N] [--page N]``
 
 Set-up, not measured: a SQLite database in a temporary directory (deleted afterwards), one
 tracked poll with two vote snapshots, and ``--rows`` stored replies to it (default
@@ -17,8 +17,8 @@ Measured, best of ``--rounds`` each, every round in a read session of its own:
 - baselines: ``SELECT count(*)`` over the same rows: the subject's rows in ``subject_posts``,
   and the whole ``posts`` table.
 
-    python bench/summary.py                  # 1,000,000 rows: 1-2 minutes, most of it set-up
-    python bench/summary.py --rows 100000    # quick
+    python -m bench.summary                  # 1,000,000 rows: 1-2 minutes, most of it set-up
+    python -m bench.summary --rows 100000    # quick
 
 Prints figures only (exit 0).
 """
@@ -36,20 +36,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from _common import (
-    ACCOUNT_ID,
-    POLL_ID,
-    POLL_POST_ID,
-    START,
-    HelpFormatter,
-    best_of,
-    load,
-    machine,
-    table,
-)
 from sqlalchemy import event, insert, text
 from sqlalchemy.orm import Session
 
+from bench._common import HelpFormatter, best_of, load, machine, table
 from jobs.sentiment import label_for
 from jobs.summary import compose_summary
 from jobs.summary.data import chart_series, summary_input
@@ -58,6 +48,7 @@ from storage.migrate import upgrade
 from storage.models import PostRow, SubjectPost
 from storage.polls import add_snapshot
 from storage.subjects import Subject, add_subject, describe_poll, subject_by_id
+from tests.support.scenarios import ACCOUNT_ID, POLL_ID, POLL_POST_ID, START
 
 TARGET_COMPOSE_S = 1.0
 UTC = ZoneInfo("UTC")
@@ -157,8 +148,7 @@ def fill(db: Database, *, rows: int, page: int, seed: int = 7) -> int:
             now=WINDOW_START,
             display="Reinstate former President Trump",
         )
-        assert subject.id is not None
-        subject_id = subject.id
+        subject_id = subject.stored_id
         describe_poll(
             session,
             subject_id,
@@ -241,7 +231,9 @@ def count(db: Database, sql: str, **params: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.summary", description=__doc__, formatter_class=HelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="stored replies")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of each timing (best kept)")
     parser.add_argument("--page", type=int, default=5_000, help="rows a set-up transaction")

@@ -18,7 +18,9 @@ from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import Subject
 from jobs.tracking import subject_json, track, tracked
 from storage.posts import count_posts
-from tests.conftest import env_for, mock_control, run_cli, settings_for
+from tests.support.cli import run_cli
+from tests.support.env import env_for, settings_for
+from tests.support.mock import mock_control
 
 POLL = "1593767953706921985"
 AFTER_THE_DAY = datetime(2022, 11, 20, 1, 0, tzinfo=UTC)

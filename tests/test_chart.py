@@ -6,7 +6,6 @@ import io
 import math
 import os
 import subprocess
-import sys
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from PIL import Image
 
 from bot.charts import SENTIMENT_COLORS, build_figure, render_chart
 from jobs.summary import ChartRenderer, ChartSeries
+from tests.support import programs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 END = datetime(2022, 11, 20, 0, 30, tzinfo=UTC)
@@ -156,16 +156,9 @@ def test_renders_headless_whatever_the_environment_asks(tmp_path: Path) -> None:
     env["MPLBACKEND"] = "TkAgg"
     env["MPLCONFIGDIR"] = str(tmp_path / "mpl")
     out = tmp_path / "chart.png"
-    code = (
-        "import sys, matplotlib\n"
-        "from bot.charts import render_chart\n"
-        "from jobs.summary import ChartSeries\n"
-        "open(sys.argv[1], 'wb').write(render_chart(ChartSeries(title='t')))\n"
-        "print(matplotlib.get_backend())\n"
-    )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(out)],
-        env=env, capture_output=True, text=True, timeout=120,
+        programs.command("render_chart", str(out)),
+        env=programs.with_checkout(env), capture_output=True, text=True, timeout=120,
         cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -11,7 +11,9 @@ import pytest
 
 from bot.cli import _register
 from bot.cli.base import cli
-from tests.conftest import ROOT, clean_env, env_for, run_cli
+from tests.support.cli import run_cli
+from tests.support.env import clean_env, env_for
+from tests.support.paths import ROOT
 
 _register()
 

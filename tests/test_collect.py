@@ -17,7 +17,9 @@ from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow, SubjectPost, SubjectRow
-from tests.conftest import generated_scenario, mock_stats, settings_for
+from tests.support.env import settings_for
+from tests.support.mock import mock_stats
+from tests.support.scenarios import generated_scenario
 
 POLL = "1593767953706921985"
 ELON = "44196397"

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import env_for, generated_scenario, mock_control, mock_stats, run_cli
-from tests.crash_helpers import (
+from tests.support.cli import run_cli
+from tests.support.crash import (
     CONVERSATION_CURSOR,
     OWN_POSTS_CURSOR,
     POLL,
@@ -29,8 +29,11 @@ from tests.crash_helpers import (
     prepare_db,
     read_store,
     spawn_collect,
-    wait_until,
 )
+from tests.support.daemon import wait_until
+from tests.support.env import env_for
+from tests.support.mock import mock_control, mock_stats
+from tests.support.scenarios import generated_scenario
 
 SIGKILLED = -9
 START = datetime(2022, 11, 19, 3, 0, tzinfo=UTC)

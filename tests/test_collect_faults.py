@@ -17,8 +17,7 @@ from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
 from storage.engine import Database
 from storage.usage import month_usage
-from tests.conftest import generated_scenario, settings_for
-from tests.crash_helpers import (
+from tests.support.crash import (
     CONVERSATION_CURSOR,
     OWN_POSTS_CURSOR,
     POLL,
@@ -27,6 +26,8 @@ from tests.crash_helpers import (
     prepare_db,
     read_store,
 )
+from tests.support.env import settings_for
+from tests.support.scenarios import generated_scenario
 
 X_ENDPOINTS = "user_by_username|user|user_tweets|search_recent|tweets_lookup"
 # What a failed run says: the endpoint, and the status or failure that ended it.

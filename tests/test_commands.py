@@ -17,7 +17,8 @@ from jobs.subjects import Subject
 from jobs.summary.textlen import weighted_length
 from jobs.tracking import track, tracked
 from storage.models import MentionRow, Operator
-from tests.conftest import mock_stats, settings_for
+from tests.support.env import settings_for
+from tests.support.mock import mock_stats
 
 ALICE, BOB, LOOKALIKE, STRANGER = "1101", "1102", "1591234567890123457", "1426179959910895147"
 

@@ -15,7 +15,8 @@ from bot.app import App
 from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
 from storage.models import MentionRow
-from tests.conftest import mock_stats, settings_for
+from tests.support.env import settings_for
+from tests.support.mock import mock_stats
 
 ALICE = "1101"
 BOT = "9000"

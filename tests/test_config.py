@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from bot.config import ConfigError, Settings, load_settings
 from bot.config.settings import VARIABLES
 from bot.config.values import parse_duration
-from tests.conftest import clean_env, run_cli
+from tests.support.cli import run_cli
+from tests.support.env import clean_env
 
 SPEC_VARIABLES = {
     "POLLBOT_DATABASE_URL", "X_BEARER_TOKEN", "X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN",

@@ -20,11 +20,20 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bench import _soak_common as common
 from bot.mock_api import MockServer
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import JobRun
+from tests.support.daemon import daemon_env, final_clean_runs, start_daemon_logging, wait_started
+from tests.support.mock import freeze_clock, post_mention
+from tests.support.scenarios import soak_scenario
+from tests.support.soak.checks import (
+    check_leases,
+    check_mentions,
+    check_runs_closed,
+    check_store,
+    check_summaries,
+)
 
 JOBS = ("collect", "polls", "summarize", "commands")
 SEED = 20221119
@@ -60,7 +69,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
 ) -> None:
     rng = random.Random(SEED)
     # 300x: a summary window (15 scenario minutes) every 3 s, so each start has one due.
-    mock: MockServer = mock_factory(common.soak_scenario(hours=8), speed=300)
+    mock: MockServer = mock_factory(soak_scenario(hours=8), speed=300)
     # Slow answers now and then widen the moments a job is mid-run.
     requests.post(
         f"{mock.url}/_mock/faults",
@@ -69,7 +78,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
     ).raise_for_status()
     db = Database(db_url)
     upgrade(db)
-    env = common.daemon_env(db_url, mock.url, cron="*/15 * * * *")
+    env = daemon_env(db_url, mock.url, cron="*/15 * * * *")
     interrupted: Counter[str] = Counter()
     asked: list[str] = []
     kills = 0
@@ -80,10 +89,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
             set(interrupted) < set(JOBS) and time.monotonic() - began < BUDGET_S
         ):
             log = tmp_path / f"daemon-{kills}.log"
-            proc = common.start_daemon(env, tmp_path, log)
-            assert common.wait_started(proc, log), log.read_text()[-2000:]
+            proc = start_daemon_logging(env, tmp_path, log)
+            assert wait_started(proc, log), log.read_text()[-2000:]
             if rng.random() < 0.5:  # an operator's mention now and then: work for commands
-                asked.append(common.post_mention(mock.url, f"@pollbot untrack @ghost{len(asked)}"))
+                asked.append(post_mention(mock.url, f"@pollbot untrack @ghost{len(asked)}"))
             missing = [j for j in JOBS if j not in interrupted]
             target = rng.choice(missing or list(JOBS)) if rng.random() < 0.7 else None
             _kill_when(proc, db, rng, target)
@@ -92,8 +101,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
         proc = None
         # The end: no faults, the clock stopped, one clean run of each job.
         requests.post(f"{mock.url}/_mock/faults", json={"clear": True}, timeout=10)
-        now = common.freeze_clock(mock)
-        problems = common.final_clean_runs(env, tmp_path)
+        now = freeze_clock(mock)
+        problems = final_clean_runs(env, tmp_path)
     finally:
         if proc is not None and proc.poll() is None:
             proc.kill()
@@ -101,11 +110,11 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(
     assert kills >= MIN_KILLS
     assert set(interrupted) == set(JOBS), f"interrupted mid-run: {dict(interrupted)}"
     checks = [
-        *common.check_store(db, mock),
-        *common.check_summaries(db, mock.url, cron="*/15 * * * *", now=now),
-        common.check_mentions(db, mock.url, asked, exactly_once=True),
-        common.check_runs_closed(db, abandoned_ok=True),
-        common.check_leases(db),
+        *check_store(db, mock),
+        *check_summaries(db, mock.url, cron="*/15 * * * *", now=now),
+        check_mentions(db, mock.url, asked, exactly_once=True),
+        check_runs_closed(db, abandoned_ok=True),
+        check_leases(db),
     ]
     print(f"{kills} kills in {time.monotonic() - began:.0f}s; interrupted {dict(interrupted)}")
     for c in checks:

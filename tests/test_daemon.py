@@ -6,7 +6,6 @@ import itertools
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,29 +26,13 @@ from storage.leases import acquire_lease
 from storage.migrate import upgrade
 from storage.models import Heartbeat, JobLease, JobRun, PostRow, SubjectPost, SummaryRow
 from storage.runs import fail_abandoned_runs, start_run
-from tests.conftest import env_for, generated_scenario, mock_control, settings_for
+from tests.support.daemon import start_daemon, wait_for
+from tests.support.env import env_for, settings_for
+from tests.support.mock import mock_control
+from tests.support.scenarios import generated_scenario
 
 POLL = "1593767953706921985"
 T0 = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
-
-
-def wait_for(check: Callable[[], bool], *, timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def start_daemon(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def runs(db: Database, job: str | None = None) -> list[JobRun]:
@@ -98,15 +81,11 @@ def test_lease_of_a_dead_holder_is_taken_over_after_expiry(db: Database) -> None
 def test_sigterm_mid_collection_exits_0_with_no_partial_page(
     db_url: str, mock_factory: Any
 ) -> None:
-    mock = mock_factory(generated_scenario(count=4000, hours=10))
-    mock.set_clock(T0 + timedelta(hours=11))
     # Every answer is slow, so the signal lands while pages are in flight.
-    mock_control(mock.url, "faults", {"endpoint": "search_recent", "delay_s": 0.3, "times": 1000})
-    env = env_for(db_url, mock.url, POLLBOT_POLLS=POLL)
-    daemon = start_daemon(env)
-    db = Database(db_url)
+    mock, _env, daemon, db = start_slowed_daemon(
+        db_url, mock_factory, count=4000, delay_s=0.3, what="the first page"
+    )
     try:
-        wait_for(lambda: _table_has(db, SubjectPost), what="the first page", timeout=60)
         time.sleep(0.5)
         daemon.send_signal(signal.SIGTERM)
         _out, err = daemon.communicate(timeout=20)
@@ -132,6 +111,31 @@ def test_sigterm_mid_collection_exits_0_with_no_partial_page(
     db.dispose()
 
 
+def start_slowed_daemon(
+    db_url: str, mock_factory: Any, *, count: int, delay_s: float, what: str
+) -> tuple[Any, dict[str, str], subprocess.Popen[str], Database]:
+    """A daemon (``python -m bot run``) following the poll, whose ``count`` replies over 10
+    hours are all visible, every search answered ``delay_s`` late; returned (with the mock,
+    its environment and the database) once its first page is stored, so collection is in
+    flight."""
+    mock = mock_factory(generated_scenario(count=count, hours=10))
+    mock.set_clock(T0 + timedelta(hours=11))
+    mock_control(
+        mock.url, "faults", {"endpoint": "search_recent", "delay_s": delay_s, "times": 1000}
+    )
+    env = env_for(db_url, mock.url, POLLBOT_POLLS=POLL)
+    daemon = start_daemon(env)
+    db = Database(db_url)
+    try:
+        wait_for(lambda: _table_has(db, SubjectPost), what=what, timeout=60)
+    except BaseException:
+        daemon.kill()
+        daemon.wait()
+        db.dispose()
+        raise
+    return mock, env, daemon, db
+
+
 def _table_has(db: Database, model: Any) -> bool:
     try:
         with db.read() as s:
@@ -143,16 +147,12 @@ def _table_has(db: Database, model: Any) -> bool:
 def test_jobs_run_while_the_daemon_runs_the_same_job_exits_3(
     db_url: str, mock_factory: Any
 ) -> None:
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
-    mock = mock_factory(generated_scenario(count=3000, hours=10))
-    mock.set_clock(T0 + timedelta(hours=11))
-    mock_control(mock.url, "faults", {"endpoint": "search_recent", "delay_s": 0.5, "times": 1000})
-    env = env_for(db_url, mock.url, POLLBOT_POLLS=POLL)
-    daemon = start_daemon(env)
-    db = Database(db_url)
+    _mock, env, daemon, db = start_slowed_daemon(
+        db_url, mock_factory, count=3000, delay_s=0.5, what="collection to start"
+    )
     try:
-        wait_for(lambda: _table_has(db, SubjectPost), what="collection to start", timeout=60)
         busy = run_cli("jobs", "run", "collect", env=env)
         assert busy.code == 3, busy
         assert "job 'collect' is running elsewhere: held by daemon:" in busy.err
@@ -233,7 +233,7 @@ def test_scheduled_summary_fires_on_the_platform_clock(
 
 @pytest.mark.slow
 def test_two_daemons_and_a_cli_never_overlap_or_duplicate(db_url: str, mock_factory: Any) -> None:
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
     # Scenario time runs 120x: a couple of hours of replies and summaries in ~40 s.
     mock = mock_factory(generated_scenario(count=3000, hours=2), speed=120)

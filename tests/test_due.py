@@ -28,7 +28,7 @@ from jobs.tracking import track
 from storage.engine import Database
 from storage.subjects import Kind, Subject
 from storage.summaries import SummaryMark
-from tests.conftest import env_for
+from tests.support.env import env_for
 
 R = TypeVar("R")
 

@@ -17,7 +17,8 @@ from jobs.runner import Holder, run_job
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow
-from tests.conftest import env_for, run_cli, settings_for
+from tests.support.cli import run_cli
+from tests.support.env import env_for, settings_for
 
 KEYS = ["id", "conversation_id", "author_id", "created_at", "lang", "text", "compound", "label"]
 

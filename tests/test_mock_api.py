@@ -17,10 +17,11 @@ import requests
 import tweepy
 
 from bot.mock_api import MockServer, parse_scenario
-from tests.conftest import SHARED_DATA
+from tests.support.paths import SHARED_DATA
+from tests.support.scenarios import POLL_CLOSES, POLL_ID, POLL_POST_ID, poll_scenario
 
-ROOT = "1593767953706921985"
-POLL = "1593767953539239936"
+ROOT = POLL_POST_ID
+POLL = POLL_ID
 SAMPLES = SHARED_DATA / "x-api-samples"
 MS_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ALL_FIELDS = {
@@ -32,26 +33,20 @@ ALL_FIELDS = {
 
 
 def scenario_doc(count: int = 1000, **extra: Any) -> dict[str, Any]:
+    """The poll (no language), @alice's hand-written reply to it, and ``count`` generated
+    replies until the poll closes; ``extra`` top-level keys added."""
     return {
-        "name": "test",
-        "start": "2022-11-19T00:00:00.000Z",
-        "bot": {"id": "9000", "username": "pollbot"},
-        "users": [
-            {"id": "44196397", "username": "elonmusk", "name": "Elon Musk"},
-            {"id": "1001", "username": "alice"},
-            {"id": "1101", "username": "ops_alice"},
-        ],
-        "posts": [
-            {"id": ROOT, "author_id": "44196397", "created_at": "2022-11-19T00:30:00.000Z",
-             "text": "Reinstate former President Trump",
-             "poll": {"id": POLL, "duration_minutes": 1440, "options": ["Yes", "No"],
-                      "votes": [{"at": "2022-11-19T06:00:00.000Z", "counts": [4100000, 3900000]},
-                                {"at": "2022-11-20T00:30:00.000Z", "counts": [7814551, 7270907]}]}},
-            {"id": "1593768000000000001", "author_id": "1001", "created_at": "2022-11-19T00:41:00.000Z",
-             "text": "@elonmusk Yes! Free speech is back", "in_reply_to": ROOT},
-        ],
-        "generate": {"replies_to": [ROOT], "count": count, "seed": 7,
-                     "from": "2022-11-19T00:31:00.000Z", "to": "2022-11-20T00:30:00.000Z"},
+        **poll_scenario(
+            count,
+            name="test",
+            users=[{"id": "1001", "username": "alice"}, {"id": "1101", "username": "ops_alice"}],
+            posts=[
+                {"id": "1593768000000000001", "author_id": "1001", "created_at": "2022-11-19T00:41:00.000Z",
+                 "text": "@elonmusk Yes! Free speech is back", "in_reply_to": ROOT},
+            ],
+            lang=None,
+            until=POLL_CLOSES,
+        ),
         **extra,
     }  # fmt: skip
 

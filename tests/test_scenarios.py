@@ -8,7 +8,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +23,7 @@ from bot.mock_api.nov2022 import build as nov2022
 from bot.mock_api.timefmt import snowflake_ms, to_ms
 from bot.mock_api.world import World
 from jobs.errors import UsageError
+from tests.support import programs
 from tests.test_mock_api import ROOT, scenario_doc
 
 POLL_POST = "1593767953706921985"
@@ -207,10 +207,12 @@ def test_posts_become_visible_when_the_clock_reaches_them() -> None:
 def test_serve_says_where_it_listens_and_stops_on_sigterm(tmp_path: Path) -> None:
     path = tmp_path / "small.json"
     path.write_text(json.dumps(scenario_doc(count=10)), encoding="utf-8")
-    code = (
-        f"from bot.mock_api import serve; serve({str(path)!r}, host='127.0.0.1', port=0, speed=1)"
+    proc = subprocess.Popen(
+        programs.command("serve_mock", str(path)),
+        env=programs.with_checkout(),
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

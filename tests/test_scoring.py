@@ -27,7 +27,8 @@ from jobs.sentiment import score_posts
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow
-from tests.conftest import clean_env, generated_scenario, settings_for
+from tests.support.env import clean_env, settings_for
+from tests.support.scenarios import generated_scenario
 
 POLL = "1593767953706921985"
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PG_URL, clean_env, mock_control, run_cli
+from tests.support.cli import run_cli
+from tests.support.env import clean_env
+from tests.support.mock import mock_control
+from tests.support.pg import PG_URL
 
 CANARIES = {
     "X_BEARER_TOKEN": "canary-bearer-7f3a9",

@@ -20,7 +20,7 @@ from jobs.sentiment import (
     score_text,
     tally,
 )
-from tests.conftest import SHARED_DATA
+from tests.support.paths import SHARED_DATA
 
 RAW = SentimentIntensityAnalyzer()
 

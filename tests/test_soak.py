@@ -1,4 +1,4 @@
-"""The fault soak of bench/soak.py, shortened: the daemon (``python -m bot run``, restarted
+"""The fault soak (``tests.support.soak``, whose figures bench/soak.py prints), shortened: the daemon (``python -m bot run``, restarted
 gracefully twice) against the sped-up mock with ~20% of answers failing, then one clean run of
 each job at a frozen clock, and the same checks as the bench (not its RSS figures)."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak import SoakConfig, run_soak
+from tests.support.soak.run import SoakConfig, run_soak
 
 
 @pytest.mark.slow

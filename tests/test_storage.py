@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-import textwrap
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -18,6 +16,7 @@ from storage.models import Base, PostRow, SubjectPost
 from storage.posts import NewPost, count_posts, insert_posts, stored_ids
 from storage.subjects import add_subject
 from storage.usage import month_usage, record_usage
+from tests.support import programs
 
 T0 = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)
 
@@ -160,32 +159,13 @@ def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
         assert read.metrics == fast.metrics
 
 
-_WORKER = textwrap.dedent(
-    """
-    import sys
-    from datetime import UTC, datetime
-    from storage.engine import Database
-    from storage.posts import NewPost, insert_posts
-    url, start, stop, sid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    t = datetime(2022, 11, 19, tzinfo=UTC)
-    db = Database(url)
-    new = 0
-    for lo in range(start, stop, 50):
-        page = [NewPost(id=i, author_id=1, text=str(i), created_at=t, fetched_at=t)
-                for i in range(lo, min(lo + 50, stop))]
-        with db.write() as s:
-            new += insert_posts(s, page, subject_id=sid)
-    print(new)
-    """
-)
-
-
 def test_two_processes_with_overlapping_pages_store_the_union_once(db: Database) -> None:
     sid = subject(db)
     ranges = [(1, 3001), (1501, 4501), (1, 4501)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, db.url, str(a), str(b), str(sid)],
+            programs.command("insert_pages", db.url, str(a), str(b), str(sid)),
+            env=programs.with_checkout(),
             stdout=subprocess.PIPE,
             text=True,
         )

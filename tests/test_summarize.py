@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
-import textwrap
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +22,9 @@ from jobs.summary.textlen import weighted_length
 from jobs.tracking import track
 from storage.models import SummaryPart, SummaryRow
 from storage.summaries import aggregate
-from tests.conftest import env_for, generated_scenario, settings_for
+from tests.support import programs
+from tests.support.env import env_for, settings_for
+from tests.support.scenarios import generated_scenario
 
 POLL = "1593767953706921985"
 SIX_HOURLY = "0 */6 * * *"
@@ -121,22 +121,6 @@ def test_missed_fire_times_make_one_summary_each_window_once(
     assert len(posts(mock)) == 4  # two for the account, two for the poll it posted
 
 
-_KILL_AFTER_POST = textwrap.dedent(
-    """
-    import os, signal, sys
-    from bot.platforms.x.client import XPlatform
-    original = XPlatform.create_post
-    def create_then_die(self, *args, **kwargs):
-        post_id = original(self, *args, **kwargs)
-        os.kill(os.getpid(), signal.SIGKILL)  # posted, not yet recorded
-        return post_id
-    XPlatform.create_post = create_then_die
-    from bot.cli import main
-    main(["jobs", "run", "summarize"])
-    """
-)
-
-
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_killed_between_posting_and_recording_posts_each_summary_once(
     mock_factory: Any, db_url: str, make_app: Callable[..., App]
@@ -150,7 +134,10 @@ def test_killed_between_posting_and_recording_posts_each_summary_once(
         mock.set_clock(start + timedelta(hours=1 + trial, minutes=5))
         run(app, "collect")
         killed = subprocess.run(
-            [sys.executable, "-c", _KILL_AFTER_POST], env=env, capture_output=True, timeout=120
+            programs.command("summarize_then_die"),
+            env=programs.with_checkout(env),
+            capture_output=True,
+            timeout=120,
         )
         assert killed.returncode == -9, killed.stderr
         # The dead holder's lease is taken over at once (same host, pid gone).
@@ -170,7 +157,7 @@ def test_killed_between_posting_and_recording_posts_each_summary_once(
 def test_summaries_json_has_the_spec_keys(
     mock_factory: Any, app_for: Callable[..., App], db_url: str
 ) -> None:
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
     mock = mock_factory("builtin:nov-2022")
     mock.set_clock(datetime(2022, 11, 19, 6, 30, tzinfo=UTC))

@@ -35,6 +35,16 @@ from jobs.errors import (
     UsageError,
 )
 from jobs.platform import Media, User
+from tests.support.scenarios import (
+    ACCOUNT_ID,
+    BOT_ID,
+    ISO,
+    POLL_CLOSES,
+    POLL_ID,
+    POLL_POST_ID,
+    POLL_POSTED,
+    poll_scenario,
+)
 
 T0 = datetime(2022, 11, 19, 12, 0, tzinfo=UTC)
 HTTP_T0 = "Sat, 19 Nov 2022 12:00:00 GMT"
@@ -351,10 +361,10 @@ def test_foreign_exceptions_never_leave() -> None:
 
 # -- a real XPlatform (tweepy) against the mock X API ---------------------------------------
 
-ROOT = "1593767953706921985"  # the poll post; 1,000 generated replies answer it
-POLL = "1593767953539239936"
-OWNER = "44196397"
-BOT = "9000"
+ROOT = POLL_POST_ID  # the poll post; 1,000 generated replies answer it
+POLL = POLL_ID
+OWNER = ACCOUNT_ID
+BOT = BOT_ID
 OPERATOR = "1001"
 
 # Canary credentials: none of these may show up in an error message or a log line.
@@ -368,42 +378,17 @@ CANARIES = {
 
 
 def scenario_file(tmp_path: Path, *, start: str, rate_limits: dict[str, Any] | None = None) -> Path:
-    scenario: dict[str, Any] = {
-        "name": "x-client-test",
-        "start": start,
-        "bot": {"id": BOT, "username": "pollbot"},
-        "users": [
-            {"id": OWNER, "username": "elonmusk", "name": "Elon Musk"},
-            {"id": OPERATOR, "username": "operator", "name": "An Operator"},
-        ],
-        "posts": [
-            {
-                "id": ROOT,
-                "author_id": OWNER,
-                "created_at": "2022-11-19T00:30:00.000Z",
-                "text": "Reinstate former President Trump",
-                "lang": "en",
-                "poll": {
-                    "id": POLL,
-                    "duration_minutes": 1440,
-                    "options": ["Yes", "No"],
-                    "votes": [
-                        {"at": "2022-11-19T06:00:00.000Z", "counts": [4100000, 3900000]},
-                        {"at": "2022-11-20T00:30:00.000Z", "counts": [7814551, 7270907]},
-                    ],
-                },
-            }
-        ],
-        "generate": {
-            "replies_to": [ROOT],
-            "count": 1000,
-            "seed": 7,
-            "from": "2022-11-19T00:31:00.000Z",
-            "to": "2022-11-20T00:30:00.000Z",
-        },
-    }
-    if rate_limits:
-        scenario["rate_limits"] = rate_limits
+    """The poll posted 2022-11-19T00:30Z and 1,000 replies until it closes a day later, with
+    the scenario clock starting at ``start``."""
+    scenario = poll_scenario(
+        1000,
+        name="x-client-test",
+        start=datetime.strptime(start, ISO).replace(tzinfo=UTC),
+        posted=POLL_POSTED,
+        until=POLL_CLOSES,
+        users=[{"id": OPERATOR, "username": "operator", "name": "An Operator"}],
+        rate_limits=rate_limits,
+    )
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(scenario), encoding="utf-8")
     return path

@@ -18,7 +18,15 @@ import pytest
 
 from bot.platforms.x import parse
 from bot.platforms.x.pacing import window_from_headers
-from tests.conftest import SHARED_DATA
+from tests.support.paths import SHARED_DATA
+from tests.support.scenarios import (
+    ACCOUNT_ID,
+    BOT_ID,
+    POLL_CLOSES,
+    POLL_POST_ID,
+    POLL_POSTED,
+    poll_scenario,
+)
 
 SAMPLES = Path(os.environ.get("POLLBOT_X_SAMPLES", str(SHARED_DATA / "x-api-samples")))
 CASSETTES = SAMPLES / "tweepy-cassettes"
@@ -254,39 +262,22 @@ def test_problem_text_of_the_429_body() -> None:
 
 # -- the mock X API answers the same calls with the same shapes -------------------------
 
-ROOT = "1593767953706921985"
-OWNER = "44196397"
-BOT = "9000"
+ROOT = POLL_POST_ID
+OWNER = ACCOUNT_ID
+BOT = BOT_ID
 
 
 def _shape_scenario() -> dict[str, Any]:
-    return {
-        "name": "shapes",
-        "start": "2022-11-20T12:00:00.000Z",
-        "bot": {"id": BOT, "username": "pollbot"},
-        "users": [{"id": OWNER, "username": "elonmusk", "name": "Elon Musk"}],
-        "posts": [
-            {
-                "id": ROOT,
-                "author_id": OWNER,
-                "created_at": "2022-11-19T00:30:00.000Z",
-                "text": "Reinstate former President Trump",
-                "poll": {
-                    "id": "1593767953539239936",
-                    "duration_minutes": 1440,
-                    "options": ["Yes", "No"],
-                    "votes": [{"at": "2022-11-19T06:00:00.000Z", "counts": [4100000, 3900000]}],
-                },
-            }
-        ],
-        "generate": {
-            "replies_to": [ROOT],
-            "count": 300,
-            "seed": 3,
-            "from": "2022-11-19T00:31:00.000Z",
-            "to": "2022-11-20T00:30:00.000Z",
-        },
-    }
+    return poll_scenario(
+        300,
+        name="shapes",
+        start=datetime(2022, 11, 20, 12, 0, tzinfo=UTC),
+        posted=POLL_POSTED,
+        lang=None,
+        votes=[{"at": "2022-11-19T06:00:00.000Z", "counts": [4100000, 3900000]}],
+        seed=3,
+        until=POLL_CLOSES,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Shared by the crash and fault tests of collection (not a test module itself): a collecting
-child process that SIGKILLs itself at a chosen commit, and readers of what the store holds.
+"""Shared by the crash and fault tests of collection: a collecting child process that SIGKILLs
+itself at a chosen commit (``programs/crash_collect.py``), and readers of what the store holds.
 
 Asserts stay in the test modules, where pytest rewrites them; these helpers only return data.
 """
@@ -7,9 +7,6 @@ Asserts stay in the test modules, where pytest rewrites them; these helpers only
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,91 +20,15 @@ from storage.cursors import CursorState
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Cursor, JobLease, JobRun, PostRow, SubjectPost, SubjectRow
+from tests.support import programs
+from tests.support.programs.crash_collect import KILL_MARK
+from tests.support.scenarios import ACCOUNT_ID, POLL_POST_ID
 
-ELON = "44196397"
-POLL = "1593767953706921985"
+ELON = ACCOUNT_ID
+POLL = POLL_POST_ID
 REPLIES_CURSOR = f"account:{ELON}:replies"
 CONVERSATION_CURSOR = f"poll:{POLL}:conversation"
 OWN_POSTS_CURSOR = f"account:{ELON}:posts"
-
-# The child: ``python -c CHILD EVENT N [PHASE]`` registers a SQLAlchemy listener that SIGKILLs
-# the process at the Nth EVENT (counting only those of transactions doing PHASE, when given),
-# then runs ``pollbot jobs run collect``. EVENT is a Session event (before_commit: the page's
-# rows are written but not committed; after_flush: the cursor row is flushed too;
-# after_commit: the page is durable), "engine_commit" (the Engine's commit event: right
-# before the DBAPI COMMIT), or "none". What a transaction does is told by the rows it writes
-# through the ORM (see note and phase_of), so no production code knows about any of this;
-# before dying the child writes one line saying where it died.
-CHILD = r"""
-import os, signal, sys, threading
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
-
-EVENT, NTH = sys.argv[1], int(sys.argv[2])
-PHASE = sys.argv[3] if len(sys.argv) > 3 else ""
-seen = 0
-local = threading.local()  # this thread's session transaction, for the engine's commit
-
-
-def note(session):
-    # What the transaction writes through the ORM, gathered as it goes: a flush turns rows
-    # clean, and the session forgets clean rows nobody references any more.
-    wrote = session.info.setdefault("crash_helper", {})
-    for row in [*session.new, *session.dirty]:
-        kind = type(row).__name__
-        wrote[kind] = (row.name, row.pass_until_id is None) if kind == "Cursor" else True
-
-
-def phase_of(session):
-    # The cursor a transaction moves (and whether that ends its pass), the lease it takes,
-    # the subject it updates; with no ORM row, the plain UPDATEs that renew a lease or close
-    # a run (usage, run record, lease release).
-    wrote = session.info.get("crash_helper", {})
-    if "Cursor" in wrote:
-        name, end = wrote["Cursor"]
-        return ("pass end " if end else "mid-pass page ") + name
-    if "JobLease" in wrote:
-        return "take lease"
-    if "SubjectRow" in wrote:
-        return "update subject"
-    if threading.current_thread().name.startswith("lease-"):
-        return "renew lease"
-    return "close run"
-
-
-def stash(session, *args):
-    note(session)
-    local.phase = phase_of(session)
-
-
-def hit(*args):
-    global seen
-    if EVENT == "engine_commit":
-        phase = getattr(local, "phase", "migrate")  # no session: Alembic's own commits
-    else:
-        phase = phase_of(args[0])
-    if PHASE not in phase:
-        return
-    seen += 1
-    if seen == NTH:
-        os.write(2, f"\nCRASH-HELPER killed at {EVENT} #{NTH}: {phase}\n".encode())
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-# Registered first, so they have noted the transaction when the killing listener runs.
-event.listen(Session, "after_flush", stash)
-event.listen(Session, "before_commit", stash)
-if EVENT == "engine_commit":
-    event.listen(Engine, "commit", hit)
-elif EVENT != "none":
-    event.listen(Session, EVENT, hit)
-
-from bot.cli import main
-
-main(["jobs", "run", "collect"])
-"""
-KILL_MARK = "CRASH-HELPER killed at "
 
 
 @dataclass
@@ -157,24 +78,12 @@ def spawn_collect(
     tag: str = "run",
 ) -> Child:
     """Start ``collect`` in a child process (stdout and stderr to files in ``cwd``) that kills
-    itself at the ``nth`` ``event`` of a ``phase`` transaction (see CHILD)."""
+    itself at the ``nth`` ``event`` of a ``phase`` transaction (see programs/crash_collect.py)."""
     out, err = cwd / f"{tag}.out", cwd / f"{tag}.err"
-    argv = [sys.executable, "-c", CHILD, event, str(nth), phase]
+    argv = programs.command("crash_collect", event, str(nth), phase)
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=o, stderr=e)
+        proc = subprocess.Popen(argv, env=programs.with_checkout(env), cwd=cwd, stdout=o, stderr=e)
     return Child(proc, out, err)
-
-
-def wait_until(
-    condition: Callable[[], bool], *, timeout: float = 60.0, every: float = 0.005
-) -> bool:
-    """Poll ``condition`` until true (True) or ``timeout`` real seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()
 
 
 # -- the database ---------------------------------------------------------------------------

@@ -1,35 +1,22 @@
-"""What the fault soak (bench/soak.py, tests/test_soak.py) and the crash matrix
-(tests/test_crash_matrix.py) share: the scenario, the daemon as a child process, the mock's
-controls, and the end-of-run checks. Not a benchmark itself (run alone, it does nothing).
-
-Imported as ``_soak_common`` by bench/soak.py and as ``bench._soak_common`` by the tests.
+"""The end-of-run checks of the fault soak (bench/soak.py, tests/test_soak.py) and the crash
+matrix (tests/test_crash_matrix.py): what the store, the mock and the logs must show after a
+daemon ran against faults or kills. Each returns ``Check`` rows, never asserts: the bench
+prints them, the tests assert on them.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
-import json
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 from sqlalchemy import func, select
 
-try:  # bench/ on sys.path (a script), or imported as bench._soak_common by the tests
-    from _common import pollbot_env
-except ModuleNotFoundError:
-    from bench._common import pollbot_env  # type: ignore[no-redef,unused-ignore]
-
-from bot.mock_api import ENDPOINTS
 from jobs.summary.data import standings
 from jobs.summary.due import due_windows
 from storage.engine import Database
@@ -42,200 +29,8 @@ from storage.models import (
     SummaryPart,
     SummaryRow,
 )
-
-START = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
-ELON_ID = "44196397"
-POLL = "1593767953706921985"
-POLL_OBJECT = "1593767953539239936"
-BOT_ID = "9000"
-ALICE_ID = "1101"  # @ops_alice, the operator
-SEARCH_WINDOW = timedelta(days=7)
-ISO = "%Y-%m-%dT%H:%M:%S.000Z"
-FAULTS: dict[str, Any] = {
-    "kinds": ["429", "503", "delay", "malformed"],
-    "probability": 0.2,
-    "seed": 1,
-    "delay_s": 0.5,
-}
-
-
-# -- the scenario ------------------------------------------------------------------------------
-
-
-def soak_scenario(
-    *, hours: float, replies_per_hour: int = 1500, seed: int = 7, rate_window_s: int | None = 1
-) -> dict[str, Any]:
-    """@elonmusk posts a poll 30 minutes in; replies (to it, and to each other) arrive over
-    ``hours``; the poll closes half-way, its votes growing until then. Everything stays in
-    the 7-day search window, so a store that missed nothing equals what the mock shows.
-
-    ``rate_window_s``: every endpoint's rate-limit window, in scenario seconds, with limits
-    too high to reach: the soak is about injected faults. Why: the daemon cannot know that
-    the mock's clock runs fast. An injected 429 says "wait for the reset" (up to 15 scenario
-    minutes away with the documented windows); the client waits scenario seconds in real
-    seconds, or gives up and remembers the window as spent, and between answers its clock
-    moves at real speed, so every endpoint soon sits out most of a window for nothing.
-    Windows of one scenario second keep each 429 a wait of 2-3 real seconds. None: the
-    documented windows and limits.
-    """
-    if timedelta(hours=hours) + timedelta(hours=1) > SEARCH_WINDOW:
-        raise ValueError(f"{hours:.0f} scenario hours do not fit the 7-day search window")
-    posted = START + timedelta(minutes=30)
-    poll_minutes = int(min(10080, max(5, hours * 60 / 2)))
-    closes = posted + timedelta(minutes=poll_minutes)
-    votes = [
-        {
-            "at": (posted + (closes - posted) * (i + 1) / 8).strftime(ISO),
-            "counts": [410_000 * (i + 1) + 7 * i * i, 390_000 * (i + 1) + 11 * i],
-        }
-        for i in range(8)
-    ]
-    doc: dict[str, Any] = {
-        "name": "soak",
-        "start": START.strftime(ISO),
-        "bot": {"id": BOT_ID, "username": "pollbot"},
-        "users": [
-            {"id": ELON_ID, "username": "elonmusk", "name": "Elon Musk"},
-            {"id": ALICE_ID, "username": "ops_alice", "name": "Alice"},
-        ],
-        "posts": [
-            {
-                "id": POLL,
-                "author_id": ELON_ID,
-                "created_at": posted.strftime(ISO),
-                "text": "Reinstate former President Trump",
-                "lang": "en",
-                "poll": {
-                    "id": POLL_OBJECT,
-                    "duration_minutes": poll_minutes,
-                    "options": ["Yes", "No"],
-                    "votes": votes,
-                },
-            }
-        ],
-        "generate": {
-            "replies_to": [POLL],
-            "count": max(1, int(replies_per_hour * hours)),
-            "seed": seed,
-            "from": (posted + timedelta(minutes=1)).strftime(ISO),
-            "to": (posted + timedelta(hours=hours)).strftime(ISO),
-        },
-    }
-    if rate_window_s is not None:
-        doc["rate_limits"] = {
-            name: {"limit": 1_000_000, "window_s": rate_window_s} for name in ENDPOINTS
-        }
-    return doc
-
-
-# -- the daemon and the CLI as child processes -------------------------------------------------
-
-
-def daemon_env(db_url: str, mock_url: str, *, cron: str, every: str = "1s") -> dict[str, str]:
-    return pollbot_env(
-        db_url,
-        mock_url,
-        POLLBOT_MONTHLY_POST_READS="100000000",
-        POLLBOT_ACCOUNTS="elonmusk",
-        POLLBOT_POLLS=POLL,
-        POLLBOT_OPERATORS="ops_alice",
-        POLLBOT_COLLECT_EVERY=every,
-        POLLBOT_POLLS_EVERY=every,
-        POLLBOT_COMMANDS_EVERY=every,
-        POLLBOT_SUMMARY_CRON=cron,
-    )
-
-
-def wait_started(proc: subprocess.Popen[bytes], log: Path, *, timeout: float = 60) -> bool:
-    """Until the daemon says it started (its signal handlers are in place by then)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if log.exists() and b"daemon started" in log.read_bytes():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def start_daemon(env: dict[str, str], workdir: Path, log: Path) -> subprocess.Popen[bytes]:
-    """``python -m bot run``, its output appended to ``log`` (a pipe nobody reads would fill
-    and stall it)."""
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=out, stderr=out
-        )
-
-
-def stop_daemon(proc: subprocess.Popen[bytes], *, timeout: float = 180) -> tuple[int, float]:
-    """SIGTERM, then wait: (exit code, seconds it took)."""
-    began = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    try:
-        code = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        code = -9
-    return code, time.monotonic() - began
-
-
-def pollbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def final_clean_runs(env: dict[str, str], cwd: Path) -> list[str]:
-    """``pollbot jobs run`` of every job, in order; the problems, if any."""
-    problems = []
-    for job in ("collect", "polls", "summarize", "commands"):
-        done = pollbot("jobs", "run", job, env=env, cwd=cwd)
-        if done.returncode != 0:
-            problems.append(f"jobs run {job}: exit {done.returncode}: {done.stderr.strip()[-300:]}")
-    return problems
-
-
-# -- the mock ----------------------------------------------------------------------------------
-
-
-def freeze_clock(mock: Any) -> datetime:
-    """Stop the scenario clock where it is (in-process: the control API only moves it)."""
-    clock = mock.state.world.clock
-    clock.advance(0)  # re-anchor at now, then stop
-    clock.speed = 0.0
-    return mock.now()
-
-
-def mock_posts(mock_url: str) -> list[dict[str, Any]]:
-    return list(requests.get(f"{mock_url}/_mock/posts", timeout=30).json())
-
-
-def post_mention(mock_url: str, text: str, *, author: str = ALICE_ID, tries: int = 10) -> str:
-    """Post ``text`` as ``author`` (whose id begins the OAuth token). Faults hit us too: an
-    answer that failed may still have created the post, so look before posting again."""
-    for _ in range(tries):
-        try:
-            resp = requests.post(
-                f"{mock_url}/2/tweets",
-                json={"text": text},
-                headers={"Authorization": f'OAuth oauth_token="{author}-x"'},
-                timeout=30,
-            )
-            if resp.status_code == 201:
-                return str(resp.json()["data"]["id"])
-        except (requests.RequestException, ValueError):
-            pass
-        made = [p for p in mock_posts(mock_url) if p["author_id"] == author and p["text"] == text]
-        if made:
-            return str(made[0]["id"])
-        time.sleep(0.2)
-    raise RuntimeError(f"could not post the mention {text!r}")
-
-
-# -- checks ------------------------------------------------------------------------------------
+from tests.support.mock import mock_posts
+from tests.support.scenarios import ACCOUNT_ID, BOT_ID, POLL_POST_ID
 
 
 @dataclass(frozen=True)
@@ -256,9 +51,11 @@ def check_store(db: Database, mock: Any) -> list[Check]:
     author = {p["id"]: p["author_id"] for p in visible}
     replies = [p for p in visible if p["in_reply_to"]]
     expected = {
-        ("poll", POLL): {int(p["id"]) for p in replies if p["conversation_id"] == POLL},
+        ("poll", POLL_POST_ID): {
+            int(p["id"]) for p in replies if p["conversation_id"] == POLL_POST_ID
+        },
         ("account", "elonmusk"): {
-            int(p["id"]) for p in replies if author.get(p["in_reply_to"]) == ELON_ID
+            int(p["id"]) for p in replies if author.get(p["in_reply_to"]) == ACCOUNT_ID
         },
     }
     checks = []
@@ -298,7 +95,7 @@ def check_kept_up(db: Database, mock: Any, *, until: datetime, least: float = 0.
     want = {
         int(p["id"])
         for p in mock.visible_posts()
-        if p["in_reply_to"] and p["conversation_id"] == POLL and p["created_at"] <= stamp
+        if p["in_reply_to"] and p["conversation_id"] == POLL_POST_ID and p["created_at"] <= stamp
     }
     with db.read() as s:
         got = set(s.scalars(select(SubjectPost.post_id)))
@@ -438,11 +235,3 @@ def check_log(*logs: Path) -> Check:
                 if "Traceback" in line or " crashed" in line or "could not start" in line:
                     bad.append(line.strip()[:200])
     return Check("no crash or traceback in the daemon log", not bad, "; ".join(bad[:3]) or "none")
-
-
-def mock_stats(mock_url: str) -> dict[str, Any]:
-    return dict(requests.get(f"{mock_url}/_mock/stats", timeout=30).json())
-
-
-def dumps(doc: Any) -> str:
-    return json.dumps(doc, default=str)
