@@ -487,8 +487,9 @@ def test_the_driver_answers_as_a_real_process_does(tmp_path: Path, held_port: in
 
 
 def test_the_driver_notices_a_write(tmp_path: Path) -> None:
-    """The "no rows changed" check can fail: tracking one more account changes the store."""
-    ok = case("a good invocation", "track", "account", "nytimes", expect="")
+    """The "no rows changed" check can fail: tracking one more poll changes the store (a
+    poll, since an account is looked up on the platform first and the driver has none)."""
+    ok = case("a good invocation", "track", "poll", "1593767953706921986", expect="")
     seed_database(f"sqlite:///{tmp_path / 'template.db'}")
     job = prepare(ok, tmp_path / "case", 0, existing_db=tmp_path / "template.db")
     [result] = drive([job])
