@@ -20,7 +20,7 @@ from twitter_text import parse_tweet
 
 from bot.mock_api import MockServer, ScenarioError, load_scenario, parse_scenario
 from bot.mock_api.clock import ClockError, ScenarioClock
-from bot.mock_api.nov2022 import build as nov2022
+from bot.mock_api.nov2022 import write_scenario as nov2022
 from bot.mock_api.timefmt import snowflake_ms, to_ms
 from bot.mock_api.world import World
 from jobs.errors import UsageError
