@@ -3,10 +3,10 @@
 Usage: ``python -m bench.ingest [--replies N] [--memory-replies N] [--pg URL] [--rounds N]
 [--interval S] [--profile N]``
 
-1. End to end, in this process: the mock X API (``python -m bot mock-api`` in a process of
-   its own, as the real API is: in this one it would take the collector's GIL; clock frozen
-   an hour after the last reply) over loopback -> tweepy (``XPlatform``) -> ``prepare`` +
-   VADER -> storage,
+1. End to end, in this process: the mock X API (``serve``, as ``pollbot mock-api`` runs it,
+   with handler timing on, in a process of its own, as the real API is: in this one it would
+   take the collector's GIL; clock frozen an hour after the last reply) over loopback ->
+   tweepy (``XPlatform``) -> ``prepare`` + VADER -> storage,
    i.e. ``run_job(collect)`` through ``App`` exactly as ``pollbot jobs run collect`` runs it,
    tracking one poll whose conversation holds ``--replies`` generated replies (about 10% not
    English, 0.5% of 2,000-4,000 characters). On SQLite, and on PostgreSQL when ``--pg URL``
@@ -21,8 +21,8 @@ Usage: ``python -m bench.ingest [--replies N] [--memory-replies N] [--pg URL] [-
    target >= 0.5.
    The mock's own handler time is printed (from ``/_mock/stats``); it runs on the same two
    CPUs.
-2. Memory: ``python -m bot mock-api`` in a process of its own (clock moved past the last
-   reply with ``POST /_mock/clock``) and ``python -m bot jobs run collect`` in another,
+2. Memory: the same mock in a process of its own (clock moved past the last reply with
+   ``POST /_mock/clock``) and ``python -m bot jobs run collect`` in another,
    collecting ``--memory-replies`` replies into SQLite. The collecting process's RSS, and
    that of its children (the scoring process of ``POLLBOT_SCORING_PROCESSES``), is sampled
    every ``--interval`` s (psutil) and printed at checkpoints of the replies served, so
@@ -79,6 +79,7 @@ from jobs.tracking import track
 from storage.engine import redact_url
 from storage.posts import count_posts
 from storage.subjects import get_subject
+from tests.support import programs
 from tests.support.env import clean_env, pollbot_env
 from tests.support.pg import pg_schema
 from tests.support.scenarios import POLL_POST_ID, bench_scenario, collect_time
@@ -243,14 +244,22 @@ _URL_RE = re.compile(r"http://[0-9.]+:[0-9]+")
 _DONE_RE = re.compile(r"collect ok: (\d+) items in ([0-9.]+)s")
 
 
+# ``serve`` as ``pollbot mock-api`` calls it, plus ``timing``: /_mock/stats reports the
+# handlers' CPU time only when the mock times them, which it does not by default
 def start_mock(path: Path, workdir: Path, *, timeout: float) -> tuple[subprocess.Popen[str], str]:
-    """``pollbot mock-api`` on a free port; returns the process and its URL once it serves."""
-    # --speed must be > 0: a scenario millisecond a ~17 real minutes, i.e. frozen.
-    cmd = [sys.executable, "-m", "bot", "mock-api", "--scenario", str(path), "--port", "0"]
-    cmd += ["--speed", "0.000001"]
+    """The mock, with handler timing, on a free port; returns the process and its URL once it
+    serves."""
+    # the speed `pollbot mock-api` was given (it takes no 0): a scenario millisecond every ~17
+    # real minutes, i.e. frozen
+    cmd = programs.command("serve_mock", str(path), "0.000001", "--timing")
     with (workdir / "mock.err").open("w") as err:
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=err, text=True, cwd=workdir, env=clean_env()
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            cwd=workdir,
+            env=programs.with_checkout(clean_env()),
         )
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout

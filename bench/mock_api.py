@@ -81,7 +81,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    mock = MockServer(parse_scenario(scenario(args.replies)), speed=0)
+    # timing: the handlers' CPU time in the stats (off by default) is the server figure below
+    mock = MockServer(parse_scenario(scenario(args.replies)), speed=0, timing=True)
     built = time.perf_counter() - started
     with mock.start():
         mock.advance(25 * 3600)

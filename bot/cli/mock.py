@@ -32,11 +32,13 @@ def mock_api(scenario: str, host: str, port: int, speed: float) -> None:
     Example:
       pollbot mock-api --scenario builtin:nov-2022 --port 8787 --speed 60
     """
-    from bot.mock_api import serve
+    from bot.mock_api import ScenarioError, serve
 
     # serve() loads the scenario before it listens: a bad file is one line and exit 2.
     try:
         serve(scenario, host=host, port=port, speed=speed)
+    except ScenarioError as exc:  # the mock's own error; here it is the user's bad input
+        raise UsageError(str(exc)) from None
     except OSError as exc:  # unresolvable host, port in use, no permission
         raise UsageError(
             f"--host {shown(host)} --port {port}: cannot listen: {exc.strerror or exc}"

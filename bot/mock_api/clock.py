@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.mock_api.errors import MockError
 from bot.mock_api.timefmt import from_ms, to_ms
 
 
-class ClockError(ValueError):
+class ClockError(MockError, ValueError):
     """A move that would take the clock backwards."""
 
 

@@ -1,27 +1,42 @@
-"""One request through the mock, free of any HTTP plumbing: authentication, injected faults,
-rate limits, the handler, stats; and the headers X sends with every answer."""
+"""One request through the mock, free of any HTTP plumbing: the route picks a chain of steps,
+the chain answers, and the answer gets the headers X sends with every answer.
+
+The order of the steps is here and nowhere else; ``steps`` says what each does.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from bot.mock_api.errors import (
-    ApiError,
-    dumps,
-    page_missing,
-    problem,
-    too_many_requests,
-    unauthorized,
-)
-from bot.mock_api.faults import Outcome
-from bot.mock_api.handlers.base import Auth, Handler, Reply, Request, parse_auth
+from bot.mock_api import steps
+from bot.mock_api.chain import Exchange, Next, Step, compose
+from bot.mock_api.errors import dumps, page_missing
+from bot.mock_api.handlers.base import Reply, Request
 from bot.mock_api.handlers.routes import CONTROL_ROUTES, find_x_route
 from bot.mock_api.state import MockState
 
 JSON = "application/json; charset=utf-8"
+
+
+def x_steps(*, timing: bool = False) -> list[Step]:
+    """The steps before an X endpoint's handler, outermost first."""
+    order: list[Step] = [
+        steps.record_stats,  # sees every request and every answer the client gets
+        steps.authenticate,  # 401 before a fault is drawn or a window consumed
+        steps.apply_faults,  # delay, answer in the endpoint's place, or mark for cut_short
+        steps.one_at_a_time,  # the world's lock from here to the handler
+        steps.rate_limit,  # 429 past the window; the window's headers on every answer after
+        steps.cut_short,  # the malformed fault, applied to the handler's answer only
+    ]
+    if timing:
+        order.append(steps.time_handler)  # around the handler alone: its own CPU time
+    return order
+
+
+# the /_mock/ controls: no auth, faults, limits or stats; one at a time with the X requests
+CONTROL_STEPS: list[Step] = [steps.one_at_a_time]
 
 
 @dataclass(slots=True)
@@ -35,78 +50,36 @@ def http_date(now_ms: int) -> str:
     return formatdate(now_ms / 1000, usegmt=True)
 
 
-def answer(
-    state: MockState,
-    method: str,
-    path: str,
-    query: dict[str, str],
-    headers: Mapping[str, str],
-    body: bytes,
-) -> Answer:
-    control = CONTROL_ROUTES.get((method, path))
-    if control is not None:
-        request = Request(method, path, query, headers, body, now_ms=state.world.clock.now_ms())
-        with state.lock:
-            reply = control(state, request)
-        return _finish(state, reply, {})
-    route = find_x_route(method, path)
-    if route is None:
-        return _finish(state, Reply(404, dumps(page_missing())), {})
-    endpoint, handler, params = route
-    with state.lock:
-        state.stats.requests[endpoint] += 1
-    auth = parse_auth(headers.get("authorization"), state)
-    request = Request(method, path, query, headers, body, params, auth, state.world.clock.now_ms())
-    if auth.kind == "none":
-        limits = state.limiter.take(endpoint, "app", request.now_ms, consume=False).headers
-        return _finish(state, Reply(401, dumps(unauthorized())), limits)
-    outcome = state.faults.draw(endpoint)
-    if outcome is not None and outcome.delay_s:
-        time.sleep(outcome.delay_s)  # real time: this is what client timeouts are made of
-        request.now_ms = state.world.clock.now_ms()
-    if outcome is not None and outcome.status is not None:
-        return _injected(state, endpoint, auth, request.now_ms, outcome)
-    return _x_answer(
-        state, endpoint, handler, request, malformed=bool(outcome and outcome.malformed)
-    )
+class Dispatcher:
+    """Answers requests for one mock state. ``timing`` puts ``time_handler`` in the X chain,
+    so that ``/_mock/stats`` reports ``handler_seconds``; off by default."""
 
+    def __init__(self, state: MockState, *, timing: bool = False) -> None:
+        self.state = state
+        self._x_chain: Next = compose(x_steps(timing=timing), steps.call_handler)
+        self._control_chain: Next = compose(CONTROL_STEPS, steps.call_handler)
 
-def _x_answer(
-    state: MockState, endpoint: str, handler: Handler, request: Request, *, malformed: bool
-) -> Answer:
-    with state.lock:
-        verdict = state.limiter.take(endpoint, request.auth.context, request.now_ms)
-        if not verdict.allowed:
-            state.stats.rate_limited += 1
-            return _finish(state, Reply(429, dumps(too_many_requests())), verdict.headers)
-        # CPU time of this thread: what answering costs, not time spent waiting for the GIL
-        started = time.thread_time()
-        try:
-            reply = handler(state, request)
-        except ApiError as exc:
-            reply = Reply(exc.status, dumps(exc.body), headers=exc.headers)
-        state.stats.handler_seconds[endpoint] += time.thread_time() - started
-        if malformed:
-            reply = Reply(200, reply.body[: max(1, len(reply.body) // 2)])
-        else:
-            state.stats.posts_read += reply.posts_read
-    return _finish(state, reply, verdict.headers)
+    def answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Answer:
+        now_ms = self.state.world.clock.now_ms()
+        control = CONTROL_ROUTES.get((method, path))
+        if control is not None:
+            request = Request(method, path, query, headers, body, now_ms=now_ms)
+            return self._finish(self._control_chain(Exchange(self.state, "", control, request)))
+        route = find_x_route(method, path)
+        if route is None:
+            return self._finish(Reply(404, dumps(page_missing())))
+        endpoint, handler, params = route
+        request = Request(method, path, query, headers, body, params, now_ms=now_ms)
+        return self._finish(self._x_chain(Exchange(self.state, endpoint, handler, request)))
 
-
-def _injected(state: MockState, endpoint: str, auth: Auth, now_ms: int, outcome: Outcome) -> Answer:
-    status = outcome.status or 503
-    with state.lock:
-        limits = state.limiter.take(endpoint, auth.context, now_ms, consume=False).headers
-        if status == 429:
-            state.stats.rate_limited += 1
-            limits["x-rate-limit-remaining"] = "0"
-            if not outcome.reset_header:
-                limits.pop("x-rate-limit-reset", None)
-    body = too_many_requests() if status == 429 else problem(status)
-    return _finish(state, Reply(status, dumps(body)), limits)
-
-
-def _finish(state: MockState, reply: Reply, limits: dict[str, str]) -> Answer:
-    headers = {"content-type": JSON, **limits, **reply.headers}
-    headers["date"] = http_date(state.world.clock.now_ms())
-    return Answer(reply.status, headers, reply.body)
+    def _finish(self, reply: Reply) -> Answer:
+        headers = {"content-type": JSON, **reply.headers}
+        headers["date"] = http_date(self.state.world.clock.now_ms())
+        return Answer(reply.status, headers, reply.body)

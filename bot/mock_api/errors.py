@@ -1,4 +1,10 @@
-"""Error bodies as X writes them (v2 problem objects; v1.1 shapes for the upload endpoint)."""
+"""The mock's own exceptions, and error bodies as X writes them (v2 problem objects; v1.1 shapes
+for the upload endpoint).
+
+The mock is a fake of X, not part of the bot: its exceptions derive from ``MockError`` alone and
+never from the bot's error types, so the bot cannot catch a fake's failure as one of its own.
+Where the bot hands the mock user input (``pollbot mock-api --scenario``), the CLI maps the
+mock's error to its own."""
 
 from __future__ import annotations
 
@@ -10,7 +16,11 @@ INVALID = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 
 
-class ApiError(Exception):
+class MockError(Exception):
+    """Base of every exception the mock raises on purpose."""
+
+
+class ApiError(MockError):
     """Raised by a handler to answer with an error status and body."""
 
     def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):

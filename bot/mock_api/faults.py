@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from bot.mock_api.errors import MockError
 from bot.mock_api.scenario import ENDPOINTS
 
 KINDS = ("429", "500", "502", "503", "504", "delay", "malformed")
@@ -24,7 +25,7 @@ _KEYS = {
 }
 
 
-class FaultError(ValueError):
+class FaultError(MockError, ValueError):
     """A fault description that makes no sense; the message says why."""
 
 

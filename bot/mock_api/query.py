@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from bot.mock_api.build import MENTION
 from bot.mock_api.errors import ApiError, invalid
 from bot.mock_api.table import Rec
 from bot.mock_api.world import World
+from bot.mock_api.world_base import MENTION
 
 Predicate = Callable[[Rec], bool]
 _TOKEN = re.compile(r'-?"[^"]*"|\S+')

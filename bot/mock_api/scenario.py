@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from jobs.errors import UsageError
+from bot.mock_api.errors import MockError
 
 ENDPOINTS = (
     "user_by_username",
@@ -25,7 +25,7 @@ ENDPOINTS = (
 )
 
 
-class ScenarioError(UsageError):
+class ScenarioError(MockError):
     """A scenario that cannot be loaded; the message is one line: file, JSON path, problem."""
 
 

@@ -1,8 +1,12 @@
 """The HTTP face of the mock: a threading server on loopback, usable in-process
-(``MockServer``, for tests and the demo) or in the foreground (``serve``, for ``pollbot mock-api``)."""
+(``MockServer``, for tests and the demo) or in the foreground (``serve``, for ``pollbot mock-api``).
+
+Both answer through a ``Dispatcher``; ``MockServer``'s control helpers (clock, faults, ground
+truth, stats, reset) call the ``/_mock/`` routes through that same dispatcher."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -14,12 +18,14 @@ from types import FrameType, TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.mock_api.dispatch import answer
-from bot.mock_api.errors import dumps, problem
+from bot.mock_api.clock import ClockError
+from bot.mock_api.dispatch import Dispatcher
+from bot.mock_api.errors import MockError, dumps, problem
+from bot.mock_api.faults import FaultError
 from bot.mock_api.loader import load_scenario
 from bot.mock_api.scenario import Scenario
 from bot.mock_api.state import MockState
-from bot.mock_api.timefmt import to_ms
+from bot.mock_api.timefmt import iso_ms, parse_iso, to_ms
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -35,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            result = answer(self.server.state, self.command, url.path, query, headers, body)
+            result = self.server.dispatcher.answer(self.command, url.path, query, headers, body)
             status, out_headers, payload = result.status, result.headers, result.body
         except Exception as exc:  # a bug in the mock must not look like a dropped connection
             self.log_error("mock API error on %s %s: %r", self.command, url.path, exc)
@@ -63,15 +69,16 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(
-        self, address: tuple[str, int], state: MockState, *, verbose: bool = False
+        self, address: tuple[str, int], dispatcher: Dispatcher, *, verbose: bool = False
     ) -> None:
         super().__init__(address, _Handler)
-        self.state = state
+        self.dispatcher = dispatcher
         self.verbose = verbose
 
 
 class MockServer:
-    """The fake X API on a background thread. ``port=0`` picks a free port."""
+    """The fake X API on a background thread. ``port=0`` picks a free port; ``timing=True``
+    records each handler's CPU time in the stats (``handler_seconds``), for the benchmarks."""
 
     def __init__(
         self,
@@ -80,9 +87,11 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
         speed: float = 1.0,
+        timing: bool = False,
     ) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.state = MockState(self.scenario, speed=speed)
+        self.dispatcher = Dispatcher(self.state, timing=timing)
         self.host = host
         self._requested_port = port
         self._server: _Server | None = None
@@ -90,7 +99,7 @@ class MockServer:
 
     def start(self) -> MockServer:
         if self._server is None:
-            self._server = _Server((self.host, self._requested_port), self.state)
+            self._server = _Server((self.host, self._requested_port), self.dispatcher)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -126,42 +135,62 @@ class MockServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    # in-process helpers (the same as the /_mock/ endpoints) --------------------------------
+    # in-process controls: the /_mock/ routes, through the dispatcher the HTTP server uses ----
+    def _control(
+        self, method: str, path: str, body: Any = None, *, refused: type[MockError] = MockError
+    ) -> Any:
+        """The decoded answer of a control route; ``refused`` (with the route's message) when it
+        answers 400."""
+        raw = b"" if body is None else json.dumps(body).encode()
+        answer = self.dispatcher.answer(method, path, {}, {}, raw)
+        decoded = json.loads(answer.body)
+        if answer.status != 200:
+            raise refused(decoded.get("error") if isinstance(decoded, dict) else decoded)
+        return decoded
+
     def now(self) -> datetime:
-        return self.state.world.clock.now()
+        return parse_iso(self._control("GET", "/_mock/clock")["now"])
 
     def set_clock(self, when: datetime) -> None:
-        self.state.world.clock.set_ms(to_ms(when))
+        """Raises ``ClockError`` for a time before the clock's."""
+        self._control("POST", "/_mock/clock", {"now": iso_ms(to_ms(when))}, refused=ClockError)
 
     def advance(self, seconds: float) -> None:
-        self.state.world.clock.advance(seconds)
+        self._control("POST", "/_mock/clock", {"advance_s": seconds}, refused=ClockError)
 
-    def visible_posts(self) -> list[dict]:
-        with self.state.lock:
-            return self.state.world.visible_posts(self.state.world.clock.now_ms())
+    def visible_posts(self) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = self._control("GET", "/_mock/visible")
+        return posts
 
-    def posts(self) -> list[dict]:
-        with self.state.lock:
-            return self.state.world.created_posts()
+    def posts(self) -> list[dict[str, Any]]:
+        posts: list[dict[str, Any]] = self._control("GET", "/_mock/posts")
+        return posts
 
     def stats(self) -> dict[str, Any]:
-        with self.state.lock:
-            return self.state.stats.as_dict()
+        stats: dict[str, Any] = self._control("GET", "/_mock/stats")
+        return stats
 
     def add_fault(self, **spec: Any) -> None:
-        self.state.faults.add(spec)
+        """Raises ``FaultError`` for a spec that makes no sense."""
+        self._control("POST", "/_mock/faults", spec, refused=FaultError)
 
     def reset(self) -> None:
-        self.state.reset()
+        self._control("POST", "/_mock/reset")
 
 
 def serve(
-    scenario_ref: str | Path, *, host: str = "127.0.0.1", port: int = 8787, speed: float = 1.0
+    scenario_ref: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    speed: float = 1.0,
+    timing: bool = False,
 ) -> None:
-    """Runs the mock in the foreground until Ctrl-C or SIGTERM."""
+    """Runs the mock in the foreground until Ctrl-C or SIGTERM (``timing`` as for
+    ``MockServer``)."""
     scenario = load_scenario(scenario_ref)
     state = MockState(scenario, speed=speed)
-    server = _Server((host, port), state)
+    server = _Server((host, port), Dispatcher(state, timing=timing))
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt

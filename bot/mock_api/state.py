@@ -25,7 +25,8 @@ class Stats:
             "requests": {name: self.requests[name] for name in ENDPOINTS if self.requests[name]},
             "rate_limited": self.rate_limited,
             "posts_read": self.posts_read,
-            # CPU seconds the handlers spent answering, per endpoint (the mock's own cost)
+            # CPU seconds the handlers spent answering, per endpoint (the mock's own cost); empty
+            # unless the server times its handlers (``timing=True``, as the benchmarks run it)
             "handler_seconds": {k: round(v, 6) for k, v in self.handler_seconds.items()},
         }
 

@@ -7,11 +7,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.mock_api.build import Base, add_rec, build_base
 from bot.mock_api.clock import ScenarioClock
 from bot.mock_api.scenario import Scenario, UserSpec
 from bot.mock_api.table import Bounds, IdIndex, Rec, insert_sorted, merge_walks
 from bot.mock_api.timefmt import iso_ms, snowflake, snowflake_ms, to_ms
+from bot.mock_api.world_base import Base, add_rec, build_base
 
 DAY_MS = 86_400_000
 

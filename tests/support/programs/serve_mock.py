@@ -1,6 +1,9 @@
-"""``bot.mock_api.serve`` of a scenario file on a free port at speed 1, until SIGTERM.
+"""``bot.mock_api.serve`` of a scenario file on a free port, until SIGTERM.
 
-python -m tests.support.programs.serve_mock SCENARIO.json
+python -m tests.support.programs.serve_mock SCENARIO.json [SPEED] [--timing]
+
+SPEED is scenario seconds per real second (default 1); ``--timing`` turns on the handler
+timing the benchmarks read from ``/_mock/stats``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ import sys
 def main(argv: list[str]) -> None:
     from bot.mock_api import serve
 
-    serve(argv[0], host="127.0.0.1", port=0, speed=1)
+    timing = "--timing" in argv
+    args = [a for a in argv if a != "--timing"]
+    speed = float(args[1]) if len(args) > 1 else 1.0
+    serve(args[0], host="127.0.0.1", port=0, speed=speed, timing=timing)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Builds the immutable part of the world from a scenario: users, posts, generated replies and
+"""Builds the immutable base of the world from a scenario: users, posts, generated replies and
 the indexes every endpoint reads (by conversation, author, replied-to user, mentioned user,
 parent, and all posts)."""
 

@@ -1,7 +1,7 @@
 """Builds ``scenarios/nov-2022.json`` from the hand-written replies beside this file.
 
-    python -m bot.mock_api.nov2022.build          # writes the JSON
-    python -m bot.mock_api.nov2022.build --check  # exits 1 when the JSON is stale
+    python -m bot.mock_api.nov2022.write_scenario          # writes the JSON
+    python -m bot.mock_api.nov2022.write_scenario --check  # exits 1 when the JSON is stale
 
 The texts are written by hand; this script only gives them authors, times and snowflake ids
 (deterministically), prefixes the @mentions a reply carries on X, and lays out the poll's votes.
@@ -291,7 +291,7 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         fresh = OUT.exists() and OUT.read_text(encoding="utf-8") == text
         print(
-            f"{OUT.name} is {'up to date' if fresh else 'stale: run python -m bot.mock_api.nov2022.build'}"
+            f"{OUT.name} is {'up to date' if fresh else 'stale: run python -m bot.mock_api.nov2022.write_scenario'}"
         )
         return 0 if fresh else 1
     OUT.write_text(text, encoding="utf-8")
