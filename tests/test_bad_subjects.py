@@ -13,16 +13,19 @@ import pytest
 import requests
 
 from bot.app import App
+from bot.platforms.x.ids import snowflake_at
 from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import Subject
 from jobs.tracking import subject_json, track, tracked
+from storage.cursors import CursorState, save_cursor
 from storage.posts import count_posts
 from tests.support.cli import run_cli
 from tests.support.env import env_for, settings_for
 from tests.support.mock import mock_control
 
 POLL = "1593767953706921985"
+ELON = "44196397"
 AFTER_THE_DAY = datetime(2022, 11, 20, 1, 0, tzinfo=UTC)
 
 
@@ -128,3 +131,27 @@ def test_track_by_mention_refuses_an_account_that_does_not_exist(
     [reply] = [p for p in posts if p["in_reply_to"] == asked]
     assert reply["text"].startswith("no such account: @no_such_user")
     assert tracked(app.db()) == []
+
+
+def test_a_cursor_older_than_the_search_window_does_not_wedge_its_subject(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make()
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall(), platform=app.platform())
+    day_one = snowflake_at(datetime(2022, 11, 19, 1, 0, tzinfo=UTC))
+    with app.db().write() as s:  # where a quiet account's cursor stood before a week away
+        save_cursor(s, CursorState(f"account:{ELON}:replies", since_id=day_one), now=app.wall())
+    mock.set_clock(datetime(2022, 11, 26, 12, 0, tzinfo=UTC))
+    # A week later X refuses such an id outright (the mock as X does)...
+    old = requests.get(
+        f"{mock.url}/2/tweets/search/recent",
+        params={"query": "to:elonmusk", "since_id": str(day_one)},
+        headers={"Authorization": "Bearer t"},
+        timeout=10,
+    )
+    assert old.status_code == 400 and "since_id" in old.json()["errors"][0]["message"]
+    # ...so collection reads from the start of the window instead.
+    outcome = collect(make())
+    assert outcome.status == "ok", outcome.error
+    assert by_key(app)["elonmusk"]["failure"] is None

@@ -21,6 +21,7 @@ from bot.mock_api.query import Predicate, cut_page, make_token, plan_search, rea
 from bot.mock_api.serialize import tweets_body, user_json
 from bot.mock_api.state import MockState
 from bot.mock_api.table import Bounds
+from bot.mock_api.timefmt import iso_ms, snowflake_ms
 
 SEVEN_DAYS_MS = 7 * 86_400_000
 _FIELDS = (
@@ -163,6 +164,17 @@ def search_recent(state: MockState, req: Request) -> Reply:
             sort,
             f"The `sort_order` query parameter value [{sort}] is not one of [recency,relevancy]",
         )
+    oldest_ms = req.now_ms - SEVEN_DAYS_MS
+    for name in ("since_id", "until_id"):
+        post_id = id_param(req.query, name)
+        if post_id is not None and snowflake_ms(post_id) < oldest_ms:
+            # As X: recent search takes no id from before its 7-day window.
+            raise invalid(
+                name,
+                str(post_id),
+                f"Invalid '{name}':'{post_id}'. '{name}' must be a tweet id created after "
+                f"{iso_ms(oldest_ms)}.",
+            )
     plan = plan_search(state.world, req.query["query"])
     return _page(
         state, req, plan.keys, plan.filters,
