@@ -54,6 +54,10 @@ class StoredSummary:
     parts: tuple[Part, ...]
 
 
+# What a stored summary carries over from its row, beyond its subject and parts.
+_SUMMARY_FIELDS = ("id", "window_start", "window_end", "final", "state", "created_at", "error")
+
+
 def aggregate(
     session: Session, subject_id: int, start: datetime | None, end: datetime | None
 ) -> Aggregate:
@@ -185,15 +189,9 @@ def list_summaries(
         query = query.limit(limit)
     return [
         StoredSummary(
-            id=s.id,
             subject=_subject(subject),
-            window_start=s.window_start,
-            window_end=s.window_end,
-            final=s.final,
-            state=s.state,
-            created_at=s.created_at,
-            error=s.error,
             parts=tuple(summary_parts(session, s.id)),
+            **{name: getattr(s, name) for name in _SUMMARY_FIELDS},
         )
         for s, subject in session.execute(query).all()
     ]

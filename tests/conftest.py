@@ -3,6 +3,7 @@ the test. Helpers the tests import live in ``tests.support``."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,3 +91,27 @@ def make_app() -> Iterator[Callable[..., Any]]:
     yield make
     for app in apps:
         app.close()
+
+
+@pytest.fixture
+def nov2022(
+    db_url: str, mock_factory: Callable[..., Any], make_app: Callable[..., Any]
+) -> Callable[[datetime], tuple[Any, Callable[..., Any]]]:
+    """``start(at)``: the built-in scenario's mock with its clock frozen at ``at``, and a maker
+    of Apps against it on this test's database (see ``_app_on``)."""
+
+    def start(at: datetime) -> tuple[Any, Callable[..., Any]]:
+        mock = mock_factory("builtin:nov-2022")
+        mock.set_clock(at)
+        return mock, functools.partial(_app_on, make_app, db_url, mock.url)
+
+    return start
+
+
+def _app_on(make_app: Callable[..., Any], db_url: str, mock_url: str, **overrides: Any) -> Any:
+    """An App against the mock at ``mock_url``: operator @ops_alice unless told otherwise, no
+    sleeping through rate-limit waits."""
+    from tests.support.env import settings_for
+
+    overrides.setdefault("operators", ("ops_alice",))
+    return make_app(settings_for(db_url, mock_url, **overrides), sleep=lambda s: None)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from twitter_text import parse_tweet
 
 from bot.app import App
@@ -19,6 +18,7 @@ from jobs.tracking import tracked
 from storage.models import MentionRow
 from tests.support.bad_input import JUNK_MENTIONS
 from tests.support.env import settings_for
+from tests.support.mock import post_as
 from tests.support.scenarios import ALICE_ID as ALICE
 from tests.support.scenarios import generated_scenario
 
@@ -54,13 +54,7 @@ def test_junk_mention_gets_a_short_usage_reply_and_tracks_nothing(
     mock = mock_factory(_mention_scenario({} if postable else {name: text}))
     mock.set_clock(datetime(2022, 11, 19, 1, 0, tzinfo=UTC))
     if postable:
-        resp = requests.post(
-            f"{mock.url}/2/tweets",
-            json={"text": text},
-            headers={"Authorization": f'OAuth oauth_token="{ALICE}-x"'},
-            timeout=10,
-        )
-        assert resp.status_code == 201, resp.text
+        post_as(mock.url, ALICE, text)
     app = App(
         settings_for(f"sqlite:///{tmp_path / 'p.db'}", mock.url, operators=("ops_alice",)),
         sleep=lambda s: None,

@@ -14,15 +14,15 @@ import requests
 
 from bot.app import App
 from bot.platforms.x.ids import snowflake_at
-from bot.registry import get_job
-from jobs.runner import Holder, RunOutcome, run_job
+from jobs.runner import RunOutcome
 from jobs.subjects import Subject
 from jobs.tracking import subject_json, track, tracked
 from storage.cursors import CursorState, save_cursor
 from storage.posts import count_posts
 from tests.support.cli import run_cli
-from tests.support.env import env_for, settings_for
-from tests.support.mock import mock_control
+from tests.support.env import env_for
+from tests.support.jobs import run_now
+from tests.support.mock import mock_control, post_as, replies_to
 
 POLL = "1593767953706921985"
 ELON = "44196397"
@@ -30,7 +30,7 @@ AFTER_THE_DAY = datetime(2022, 11, 20, 1, 0, tzinfo=UTC)
 
 
 def collect(app: App) -> RunOutcome:
-    return run_job(get_job("collect"), app.job_context(trigger="cli"), holder=Holder.here("t"))
+    return run_now(app, "collect")
 
 
 def by_key(app: App) -> dict[str, dict[str, object]]:
@@ -39,15 +39,9 @@ def by_key(app: App) -> dict[str, dict[str, object]]:
 
 @pytest.fixture
 def setup(
-    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+    nov2022: Callable[[datetime], tuple[Any, Callable[..., App]]],
 ) -> tuple[Any, Callable[..., App]]:
-    mock = mock_factory("builtin:nov-2022")
-    mock.set_clock(AFTER_THE_DAY)
-
-    def make(**overrides: Any) -> App:
-        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
-
-    return mock, make
+    return nov2022(AFTER_THE_DAY)
 
 
 def test_an_account_that_does_not_exist_is_skipped_and_the_rest_collected(
@@ -119,16 +113,9 @@ def test_track_by_mention_refuses_an_account_that_does_not_exist(
 ) -> None:
     mock, make = setup
     app = make(operators=("ops_alice",))
-    resp = requests.post(
-        f"{mock.url}/2/tweets",
-        json={"text": "@pollbot track @no_such_user"},
-        headers={"Authorization": 'OAuth oauth_token="1101-token"'},
-        timeout=10,
-    )
-    asked = resp.json()["data"]["id"]
-    run_job(get_job("commands"), app.job_context(trigger="schedule"), holder=Holder.here("t"))
-    posts = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()
-    [reply] = [p for p in posts if p["in_reply_to"] == asked]
+    asked = post_as(mock.url, "1101", "@pollbot track @no_such_user")
+    run_now(app, "commands", trigger="schedule")
+    [reply] = replies_to(mock.url, asked)
     assert reply["text"].startswith("no such account: @no_such_user")
     assert tracked(app.db()) == []
 

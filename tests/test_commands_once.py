@@ -8,44 +8,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 from sqlalchemy import select, update
 
 from bot.app import App
-from bot.registry import get_job
-from jobs.runner import Holder, RunOutcome, run_job
+from jobs.runner import RunOutcome
 from storage.models import MentionRow
-from tests.support.env import settings_for
-from tests.support.mock import mock_stats
+from tests.support.jobs import run_now
+from tests.support.mock import mock_stats, post_as, replies_to
 
 ALICE = "1101"
 BOT = "9000"
 NOON = datetime(2022, 11, 19, 12, 0, tzinfo=UTC)
 
 
-def post(mock: Any, author: str, text: str, *, reply_to: str | None = None) -> str:
-    body: dict[str, Any] = {"text": text}
-    if reply_to is not None:
-        body["reply"] = {"in_reply_to_tweet_id": reply_to}
-    resp = requests.post(
-        f"{mock.url}/2/tweets",
-        json=body,
-        headers={"Authorization": f'OAuth oauth_token="{author}-token"'},
-        timeout=10,
-    )
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["data"]["id"])
-
-
-def replies_to(mock: Any, post_id: str) -> list[dict[str, Any]]:
-    posts = requests.get(f"{mock.url}/_mock/posts", timeout=10).json()
-    return [p for p in posts if p["in_reply_to"] == post_id]
-
-
 def run(app: App) -> RunOutcome:
-    return run_job(
-        get_job("commands"), app.job_context(trigger="schedule"), holder=Holder.here("t")
-    )
+    return run_now(app, "commands", trigger="schedule")
 
 
 def states(app: App) -> dict[str, str]:
@@ -55,16 +32,9 @@ def states(app: App) -> dict[str, str]:
 
 @pytest.fixture
 def setup(
-    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+    nov2022: Callable[[datetime], tuple[Any, Callable[..., App]]],
 ) -> tuple[Any, Callable[..., App]]:
-    mock = mock_factory("builtin:nov-2022")
-    mock.set_clock(NOON)
-
-    def make(**overrides: Any) -> App:
-        overrides.setdefault("operators", ("ops_alice",))
-        return make_app(settings_for(db_url, mock.url, **overrides), sleep=lambda s: None)
-
-    return mock, make
+    return nov2022(NOON)
 
 
 def test_answering_n_mentions_reads_each_once_and_none_of_the_bots_own_posts(
@@ -73,11 +43,11 @@ def test_answering_n_mentions_reads_each_once_and_none_of_the_bots_own_posts(
     mock, make = setup
     app = make()
     n = 60
-    asked = [post(mock, ALICE, f"@pollbot status {i}") for i in range(n)]
+    asked = [post_as(mock.url, ALICE, f"@pollbot status {i}") for i in range(n)]
     before = mock_stats(mock.url)
     assert run(app).items == n
     after = mock_stats(mock.url)
-    assert all(len(replies_to(mock, a)) == 1 for a in asked)
+    assert all(len(replies_to(mock.url, a)) == 1 for a in asked)
     # The n mentions are read once each; answering reads nothing more (no look at the bot's
     # own timeline: nothing was attempted before this run).
     assert after["posts_read"] - before["posts_read"] == n
@@ -89,17 +59,17 @@ def test_a_reply_that_went_out_before_a_crash_is_recorded_not_repeated(
 ) -> None:
     mock, make = setup
     app = make()
-    asked = post(mock, ALICE, "@pollbot help")
-    quiet = post(mock, ALICE, "@pollbot status")
+    asked = post_as(mock.url, ALICE, "@pollbot help")
+    quiet = post_as(mock.url, ALICE, "@pollbot status")
     # The state a crash between posting and recording leaves: the mentions stored, a reply
     # to the first attempted and sent, the process gone before recording its id.
     with app.db().write() as s:
         s.add(MentionRow(post_id=int(asked), author_id=int(ALICE), text="@pollbot help",
                          created_at=NOON, state="pending", attempted_at=NOON))  # fmt: skip
-    sent = post(mock, BOT, "Commands: help; status", reply_to=asked)
+    sent = post_as(mock.url, BOT, "Commands: help; status", reply_to=asked)
     assert run(make()).items == 2
-    assert [r["id"] for r in replies_to(mock, asked)] == [sent]  # not answered twice
-    assert len(replies_to(mock, quiet)) == 1
+    assert [r["id"] for r in replies_to(mock.url, asked)] == [sent]  # not answered twice
+    assert len(replies_to(mock.url, quiet)) == 1
     with app.db().read() as s:
         row = s.get(MentionRow, int(asked))
         assert row is not None and (row.state, str(row.reply_id)) == ("replied", sent)
@@ -107,27 +77,27 @@ def test_a_reply_that_went_out_before_a_crash_is_recorded_not_repeated(
 
 def test_a_new_store_does_not_answer_old_mentions(setup: tuple[Any, Callable[..., App]]) -> None:
     mock, make = setup
-    old = post(mock, ALICE, "@pollbot untrack @elonmusk")
+    old = post_as(mock.url, ALICE, "@pollbot untrack @elonmusk")
     mock.set_clock(NOON + timedelta(hours=3))
-    new = post(mock, ALICE, "@pollbot help")
+    new = post_as(mock.url, ALICE, "@pollbot help")
     app = make()
     assert run(app).items == 1
-    assert replies_to(mock, old) == []
-    assert len(replies_to(mock, new)) == 1
+    assert replies_to(mock.url, old) == []
+    assert len(replies_to(mock.url, new)) == 1
     assert states(app) == {old: "expired", new: "replied"}
     # Past the first read, a mention is answered whatever its age when it is read.
-    later = post(mock, ALICE, "@pollbot help again")
+    later = post_as(mock.url, ALICE, "@pollbot help again")
     mock.set_clock(NOON + timedelta(hours=6))
     assert run(app).items == 1
-    assert len(replies_to(mock, later)) == 1
+    assert len(replies_to(mock.url, later)) == 1
 
 
 def test_a_dry_run_answers_no_mention(setup: tuple[Any, Callable[..., App]]) -> None:
     mock, make = setup
     app = make(dry_run=True)
-    asked = post(mock, ALICE, "@pollbot help")
+    asked = post_as(mock.url, ALICE, "@pollbot help")
     assert run(app).items == 1
-    assert replies_to(mock, asked) == []
+    assert replies_to(mock.url, asked) == []
     with app.db().read() as s:
         row = s.get(MentionRow, int(asked))
         assert row is not None and row.state == "dry_run"
@@ -136,4 +106,4 @@ def test_a_dry_run_answers_no_mention(setup: tuple[Any, Callable[..., App]]) -> 
     with app.db().write() as s:
         s.execute(update(MentionRow).values(handled_at=NOON))
     assert run(make()).items == 0
-    assert replies_to(mock, asked) == []
+    assert replies_to(mock.url, asked) == []

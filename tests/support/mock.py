@@ -35,6 +35,27 @@ def mock_posts(mock_url: str) -> list[dict[str, Any]]:
     return list(requests.get(f"{mock_url}/_mock/posts", timeout=30).json())
 
 
+def post_as(mock_url: str, author: str, text: str, *, reply_to: str | None = None) -> str:
+    """Post ``text`` as user ``author`` (whose id begins the OAuth token), optionally in
+    reply to ``reply_to``; returns the new post's id. The post must be taken."""
+    body: dict[str, Any] = {"text": text}
+    if reply_to is not None:
+        body["reply"] = {"in_reply_to_tweet_id": reply_to}
+    resp = requests.post(
+        f"{mock_url}/2/tweets",
+        json=body,
+        headers={"Authorization": f'OAuth oauth_token="{author}-token"'},
+        timeout=10,
+    )
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["data"]["id"])
+
+
+def replies_to(mock_url: str, post_id: str) -> list[dict[str, Any]]:
+    """What was posted through the mock in reply to ``post_id``, oldest first."""
+    return [p for p in mock_posts(mock_url) if p["in_reply_to"] == post_id]
+
+
 def freeze_clock(mock: Any) -> datetime:
     """Stop the scenario clock where it is (in-process: the control API only moves it)."""
     clock = mock.state.world.clock
