@@ -280,10 +280,11 @@ class Event(Base):
 
 class Operator(Base):
     """An operator's username resolved to the platform's user id, once: a renamed operator is
-    still obeyed, and a look-alike who takes the old name later is not."""
+    still obeyed, and a look-alike who takes the old name later is not. ``user_id`` is None
+    while no such user exists; ``resolved_at`` is when it was looked up (platform clock)."""
 
     __tablename__ = "operators"
 
     username: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)

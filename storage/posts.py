@@ -200,13 +200,15 @@ def iter_replies(
     since: datetime | None = None,
     batch: int = 1000,
 ) -> Iterator[StoredReply]:
-    """Stored posts oldest first, in constant memory (keyset pagination, not OFFSET)."""
+    """Stored replies oldest first, in constant memory (keyset pagination, not OFFSET):
+    posts that answer another and came in on a subject's stream (a tracked account's own
+    top-level posts and the poll posts themselves are not replies)."""
     last: tuple[datetime, int] | None = None
+    linked = select(SubjectPost.post_id)
+    if subject_id is not None:
+        linked = linked.where(SubjectPost.subject_id == subject_id)
     while True:
-        q = select(PostRow)
-        if subject_id is not None:
-            linked = select(SubjectPost.post_id).where(SubjectPost.subject_id == subject_id)
-            q = q.where(PostRow.id.in_(linked))
+        q = select(PostRow).where(PostRow.replied_to_id.is_not(None), PostRow.id.in_(linked))
         if since is not None:
             q = q.where(PostRow.created_at >= since)
         if last is not None:

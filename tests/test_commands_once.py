@@ -12,6 +12,8 @@ from sqlalchemy import select, update
 
 from bot.app import App
 from jobs.runner import RunOutcome
+from jobs.subjects import Subject
+from jobs.tracking import track
 from storage.models import MentionRow
 from tests.support.jobs import run_now
 from tests.support.mock import mock_stats, post_as, replies_to
@@ -19,6 +21,7 @@ from tests.support.mock import mock_stats, post_as, replies_to
 ALICE = "1101"
 BOT = "9000"
 NOON = datetime(2022, 11, 19, 12, 0, tzinfo=UTC)
+POLL = "1593767953706921985"
 
 
 def run(app: App) -> RunOutcome:
@@ -107,3 +110,38 @@ def test_a_dry_run_answers_no_mention(setup: tuple[Any, Callable[..., App]]) -> 
         s.execute(update(MentionRow).values(handled_at=NOON))
     assert run(make()).items == 0
     assert replies_to(mock.url, asked) == []
+
+
+def test_an_operator_that_does_not_exist_is_looked_up_at_most_hourly(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make(operators=("ops_alice", "ops_ghost"))
+
+    def lookups_after_a_mention(minutes: int) -> int:
+        mock.set_clock(NOON + timedelta(minutes=minutes))
+        post_as(mock.url, ALICE, f"@pollbot help {minutes}")
+        run(app)
+        return int(mock_stats(mock.url)["requests"].get("user_by_username", 0))
+
+    assert lookups_after_a_mention(0) == 2  # @ops_alice found, @ops_ghost not
+    assert lookups_after_a_mention(10) == 2
+    assert lookups_after_a_mention(59) == 2
+    assert lookups_after_a_mention(61) == 3  # the ghost again, an hour on
+    assert lookups_after_a_mention(70) == 3
+
+
+def test_summary_with_no_subject_answers_for_every_subject(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make()
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall())
+    track(app.db(), Subject("poll", POLL), now=app.wall())
+    asked = post_as(mock.url, ALICE, "@pollbot summary")
+    run(app)
+    [reply] = replies_to(mock.url, asked)
+    lines = reply["text"].split("\n")
+    assert len(lines) == 2
+    assert lines[0].startswith(("Replies to @elonmusk", "No replies to @elonmusk", "No new"))
+    assert lines[1].startswith(f"Poll {POLL}")  # not looked up yet: named by its id

@@ -548,3 +548,8 @@ def test_weighted_length_follows_twitter_text() -> None:
     assert fits("x" * 280) and not fits("x" * 281) and not fits("中" * 141)
     assert not fits("") and not fits("ok\ufffe")
     assert fits("x" * 400, limit=500)
+
+
+def test_a_poll_not_looked_up_yet_is_named_by_its_id_not_quoted_as_its_text() -> None:
+    data = poll_input(subject_name="", subject_key="1593767953706921985", poll=None)
+    assert compose_summary(data).parts[0].startswith("Poll 1593767953706921985: no vote count yet")

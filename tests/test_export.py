@@ -16,7 +16,7 @@ from bot.registry import get_job
 from jobs.runner import Holder, run_job
 from jobs.subjects import Subject
 from jobs.tracking import track
-from storage.models import PostRow
+from storage.models import PostRow, SubjectPost
 from tests.support.cli import run_cli
 from tests.support.env import env_for, settings_for
 
@@ -40,7 +40,15 @@ def test_jsonl_has_the_spec_keys_and_types(
     assert result.code == 0, result.err
     rows = [json.loads(line) for line in result.out.splitlines()]
     with app.db().read() as s:
-        assert len(rows) == s.scalar(select(func.count()).select_from(PostRow))
+        # Replies only (SPEC): posts that answer another and came in on a subject's stream;
+        # the account's own top-level posts (stored too) and the poll's post are not.
+        replies = select(func.count()).where(
+            PostRow.replied_to_id.is_not(None), PostRow.id.in_(select(SubjectPost.post_id))
+        )
+        assert len(rows) == s.scalar(replies)
+        own = s.scalars(select(PostRow.id).where(PostRow.replied_to_id.is_(None))).all()
+    assert own, "the account's own posts are stored"
+    assert not {str(i) for i in own} & {r["id"] for r in rows}
     assert result.err.strip() == f"exported {len(rows)} replies"
     for row in rows:
         assert list(row) == KEYS

@@ -5,12 +5,16 @@ resolved once from POLLBOT_OPERATORS and kept in the store."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from jobs.base import JobContext
 from jobs.errors import NotFound
-from storage.operators import add_operator, resolved_operators
+from storage.operators import add_operator, missing_operators, resolved_operators
 
 log = logging.getLogger("pollbot.commands")
+# A configured operator with no such user (a typo, an account not made yet) is looked up
+# again at most this often: the commands job runs every minute.
+RETRY_MISSING = timedelta(hours=1)
 
 
 def operator_ids(ctx: JobContext) -> set[str]:
@@ -18,16 +22,22 @@ def operator_ids(ctx: JobContext) -> set[str]:
     names = set(ctx.options.operators)
     if not names:
         return set()
+    now = ctx.clock.now()
     with ctx.read() as session:
         known = {name: str(user_id) for name, user_id in resolved_operators(session, names).items()}
+        missing = missing_operators(session, names)
     for name in sorted(names - known.keys()):
+        if name in missing and now - missing[name] < RETRY_MISSING:
+            continue
         try:
             user = ctx.platform.user_by_username(name)
         except NotFound:
             log.warning("operator @%s does not exist on the platform; ignored", name)
+            with ctx.write() as tx:
+                add_operator(tx, username=name, user_id=None, at=now)
             continue
         with ctx.write() as tx:
-            add_operator(tx, username=name, user_id=int(user.id), at=ctx.wall())
+            add_operator(tx, username=name, user_id=int(user.id), at=now)
         known[name] = user.id
     return set(known.values())
 

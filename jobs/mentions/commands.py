@@ -12,6 +12,7 @@ from jobs.subjects import parse_account, parse_poll, parse_subject
 from jobs.summary.compose import compose_summary
 from jobs.summary.data import window_input
 from jobs.summary.due import open_window
+from jobs.summary.textlen import fits
 from jobs.tracking import track, untrack
 from storage.posts import count_posts
 from storage.subjects import get_subject, list_subjects
@@ -80,23 +81,40 @@ def _collect(ctx: JobContext, args: tuple[str, ...]) -> str:
 
 @command("summary", usage="summary [@user|poll]", help="the summary so far")
 def _summary(ctx: JobContext, args: tuple[str, ...]) -> str:
+    """The named subject's summary so far; with none named, every subject's, one a line, as
+    many as fit one post (the rest counted)."""
     now = ctx.clock.now()
     opts = ctx.options
     with ctx.read() as session:
         if args:
             named = parse_subject(args[0])
-            subject = get_subject(session, named.kind, named.key, active_only=True)
-            if subject is None:
+            found = get_subject(session, named.kind, named.key, active_only=True)
+            if found is None:
                 return f"Not tracking {named}."
+            subjects = [found]
         else:
             subjects = list_subjects(session)
             if not subjects:
                 return "Nothing is tracked yet."
-            subject = subjects[0]
-        standing = (subject, summary_mark(session, subject.stored_id))
-        window = open_window(standing, cron=opts.summary_cron, tz=opts.timezone, now=now)
-        data = window_input(session, subject, window, tz=opts.timezone)
-    return compose_summary(data, limit=10_000).parts[0]
+        lines = []
+        for subject in subjects:
+            standing = (subject, summary_mark(session, subject.stored_id))
+            window = open_window(standing, cron=opts.summary_cron, tz=opts.timezone, now=now)
+            data = window_input(session, subject, window, tz=opts.timezone)
+            lines.append(compose_summary(data, limit=10_000).parts[0])
+    return _as_many_as_fit(lines, limit=ctx.platform.max_post_length)
+
+
+def _as_many_as_fit(lines: list[str], *, limit: int) -> str:
+    """The lines, one each, as many as fit ``limit`` with a note of how many did not."""
+    if fits("\n".join(lines), limit):
+        return "\n".join(lines)
+    for shown_lines in range(len(lines) - 1, 0, -1):
+        rest = len(lines) - shown_lines
+        text = "\n".join([*lines[:shown_lines], f"(+{rest} more: ask for one by name)"])
+        if fits(text, limit):
+            return text
+    return lines[0]
 
 
 @command("track", usage="track @user | track poll <url>", help="follow a subject")

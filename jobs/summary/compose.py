@@ -58,7 +58,7 @@ def summary_text(data: SummaryInput) -> str:
 
 def _poll_text(data: SummaryInput, words: WindowWords) -> str:
     name = truncate(clean_inline(data.subject_name), SUBJECT_BUDGET)
-    subject = f"Poll '{name}'" if name else "Poll"
+    subject = f"Poll '{name}'" if name else f"Poll {data.subject_key}".rstrip()
     poll = data.poll
     if poll is None:
         head = f"{subject}: no vote count yet"

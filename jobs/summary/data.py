@@ -53,7 +53,9 @@ def summary_input(
         poll_before = _poll_counts(latest_snapshot(session, subject.stored_id, at_or_before=start))
     return SummaryInput(
         subject_kind=subject.kind,
-        subject_name=subject.name,
+        # A poll not looked up yet has no text: it is named by its id, not as if it said so.
+        subject_name=subject.name if subject.is_account else subject.display or "",
+        subject_key=subject.key,
         window_start=start,
         window_end=end,
         current=counts(session, subject.stored_id, start, end),

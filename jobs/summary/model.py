@@ -77,7 +77,7 @@ class SummaryInput:
     """
 
     subject_kind: SubjectKind
-    subject_name: str  # "@elonmusk", or the poll's text
+    subject_name: str  # "@elonmusk", or the poll's text ("" until the poll is looked up)
     window_start: datetime
     window_end: datetime
     current: SentimentCounts
@@ -86,6 +86,7 @@ class SummaryInput:
     poll_previous: PollCounts | None = None
     final: bool = False
     tz: tzinfo | str = "UTC"
+    subject_key: str = ""  # the poll's post id: how a poll with no text yet is named
 
     def __post_init__(self) -> None:
         if self.subject_kind not in ("account", "poll"):

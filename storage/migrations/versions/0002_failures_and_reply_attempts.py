@@ -1,4 +1,5 @@
-"""a subject's collection failure; when a mention's reply was attempted
+"""a subject's collection failure; when a mention's reply was attempted; operators looked up
+and not found
 
 Revision ID: 0002
 Revises: 0001
@@ -23,9 +24,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("mentions") as batch:
         batch.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("operators") as batch:
+        batch.alter_column("user_id", existing_type=sa.BigInteger(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM operators WHERE user_id IS NULL")
+    with op.batch_alter_table("operators") as batch:
+        batch.alter_column("user_id", existing_type=sa.BigInteger(), nullable=False)
     with op.batch_alter_table("mentions") as batch:
         batch.drop_column("attempted_at")
     with op.batch_alter_table("subjects") as batch:
