@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jobs.base import JobContext, JobResult, PartialRun
 from jobs.errors import BudgetExhausted, PlatformRejected
@@ -23,8 +23,8 @@ from storage.subjects import (
     close_conversation,
     get_subject,
     set_account_user,
+    subject_collected,
     subject_failed,
-    subject_recovered,
 )
 
 log = logging.getLogger("pollbot.collect")
@@ -54,9 +54,9 @@ class CollectJob:
                     raise PartialRun.of(cause, total) from cause
                 failed.append(self._skip(ctx, subject, cause))
             else:
+                with ctx.write() as tx:
+                    subject_collected(tx, subject.stored_id, at=ctx.clock.now())
                 if subject.failure is not None:
-                    with ctx.write() as tx:
-                        subject_recovered(tx, subject.stored_id)
                     log.info("%s: collected again", subject.label)
             if ctx.stop.is_set():
                 return JobResult(total, note="stopped on request")
@@ -203,7 +203,25 @@ class CollectJob:
 
 
 def _subjects(ctx: JobContext) -> Iterator[Subject]:
-    """The accounts, then the polls whose conversation is still open: read after the
-    accounts are collected, so a poll an account just posted is collected in the same run."""
-    yield from select_subjects(ctx, "account")
-    yield from (p for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None)
+    """The accounts and the polls whose conversation is still open, least recently collected
+    first (never collected before all): a run stopped by a spent rate-limit window is taken
+    up, next time, where it stopped, so with more subjects than a window allows each is still
+    collected within ceil(subjects / capacity) windows. Then any poll an account posted during
+    this run, so it is collected in the same run."""
+    seen: set[int] = set()
+    for pass_ in range(2):
+        polls = [p for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None]
+        found = [s for s in [*select_subjects(ctx, "account"), *polls] if s.stored_id not in seen]
+        for subject in found if pass_ else sorted(found, key=collection_order):
+            seen.add(subject.stored_id)
+            yield subject
+
+
+def collection_order(subject: Subject) -> tuple[bool, datetime, bool, int]:
+    """Never collected first, then the least recently collected; accounts before polls."""
+    return (
+        subject.collected_at is not None,
+        subject.collected_at or datetime.min.replace(tzinfo=UTC),
+        subject.is_poll,
+        subject.stored_id,
+    )

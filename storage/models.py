@@ -95,6 +95,8 @@ class SubjectRow(Base):
     # Why its last collection failed (cleared by the next that succeeds), and when.
     failure: Mapped[str | None] = mapped_column(SafeText)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its collection last went through (platform clock): the least recent goes first.
+    collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRow(Base):

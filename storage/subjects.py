@@ -37,6 +37,7 @@ class Subject:
     conversation_closed_at: datetime | None = None  # left the search window: no more replies
     failure: str | None = None  # why its last collection failed (None once one succeeds)
     failed_at: datetime | None = None
+    collected_at: datetime | None = None  # when its collection last went through
 
     @property
     def stored_id(self) -> int:
@@ -80,6 +81,7 @@ class Subject:
 _STORED = (
     "id", "platform_id", "display", "source", "added_at",
     "created_at", "poll_ends_at", "closed_at", "conversation_closed_at", "failure", "failed_at",
+    "collected_at",
 )  # fmt: skip
 
 
@@ -206,8 +208,8 @@ def subject_failed(session: Session, subject_id: int, *, reason: str, at: dateti
         row.failure, row.failed_at = reason, at
 
 
-def subject_recovered(session: Session, subject_id: int) -> None:
-    """Its collection succeeded again: the failure is forgotten."""
+def subject_collected(session: Session, subject_id: int, *, at: datetime) -> None:
+    """Its collection went through at ``at``: any failure before is forgotten."""
     row = session.get(SubjectRow, subject_id)
-    if row is not None and row.failure is not None:
-        row.failure, row.failed_at = None, None
+    if row is not None:
+        row.collected_at, row.failure, row.failed_at = at, None, None

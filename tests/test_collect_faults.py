@@ -15,6 +15,8 @@ import pytest
 from bot.app import App
 from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
+from jobs.subjects import Subject
+from jobs.tracking import track
 from storage.engine import Database
 from storage.usage import month_usage
 from tests.support.crash import (
@@ -27,7 +29,7 @@ from tests.support.crash import (
     read_store,
 )
 from tests.support.env import settings_for
-from tests.support.scenarios import generated_scenario
+from tests.support.scenarios import OPS_ALICE, generated_scenario, poll_scenario
 
 X_ENDPOINTS = "user_by_username|user|user_tweets|search_recent|tweets_lookup"
 # What a failed run says: the endpoint, and the status or failure that ended it.
@@ -270,3 +272,47 @@ def test_a_hundred_thousand_replies_are_stored_exactly(mock_factory: Any, tmp_pa
     stats = mock.stats()
     assert stats["requests"]["search_recent"] == 1000
     assert stats["rate_limited"] == 0
+
+
+# -- fair under rate limits -------------------------------------------------------------------
+
+
+def test_more_subjects_than_a_window_allows_are_each_collected_within_their_share_of_windows(
+    mock_factory: Any, db_url: str
+) -> None:
+    """Five accounts and a poll, and two searches a window: each run is stopped by the spent
+    window after two subjects, and the next run takes up where it stopped, so every subject
+    is collected within ceil(6 / 2) = 3 windows (the first ones are not read again and again
+    while the others wait for ever)."""
+    users = [{"id": str(2001 + i), "username": f"voice{i}", "name": f"Voice {i}"} for i in range(5)]
+    posts = []
+    for i, user in enumerate(users):
+        said = str(1593770000000000001 + 10 * i)
+        posts += [
+            {"id": said, "author_id": user["id"], "created_at": "2022-11-19T00:50:00.000Z",
+             "text": f"Voice {i} speaks", "lang": "en"},
+            {"id": str(int(said) + 1), "author_id": "1101",
+             "created_at": "2022-11-19T01:00:00.000Z", "text": f"@voice{i} well said",
+             "lang": "en", "in_reply_to": said},
+        ]  # fmt: skip
+    limits: dict[str, object] = {"search_recent": {"limit": 2, "window_s": 900}}
+    mock = mock_factory(
+        poll_scenario(20, users=[OPS_ALICE, *users], posts=posts, rate_limits=limits, hours=1)
+    )
+    mock.set_clock(datetime(2022, 11, 19, 2, 0, tzinfo=UTC))
+    prepare_db(db_url, account=False, poll=True)
+    app = App(settings_for(db_url, mock.url), max_rate_wait_s=60.0, **on_scenario_clock(mock))
+    db = Database(db_url)
+    try:
+        for user in users:
+            track(db, Subject("account", user["username"]), now=app.wall(), platform=app.platform())
+        for _ in range(3):
+            collect(app)
+            mock.advance(901)  # the next window
+        store = read_store(db_url)
+        for user in users:
+            assert len(store.linked("account", user["username"])) == 1, user["username"]
+        assert len(store.linked("poll", POLL)) == 20
+    finally:
+        db.dispose()
+        app.close()

@@ -1,5 +1,5 @@
-"""a subject's collection failure; when a mention's reply was attempted; operators looked up
-and not found
+"""a subject's last collection and failure; when a mention's reply was attempted; operators
+looked up and not found
 
 Revision ID: 0002
 Revises: 0001
@@ -22,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("subjects") as batch:
         batch.add_column(sa.Column("failure", sa.Text(), nullable=True))
         batch.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("collected_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("mentions") as batch:
         batch.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("operators") as batch:
@@ -35,5 +36,6 @@ def downgrade() -> None:
     with op.batch_alter_table("mentions") as batch:
         batch.drop_column("attempted_at")
     with op.batch_alter_table("subjects") as batch:
+        batch.drop_column("collected_at")
         batch.drop_column("failed_at")
         batch.drop_column("failure")
