@@ -91,11 +91,13 @@ class App:
                 self._platform = self.new_platform()
             return self._platform
 
-    def new_platform(self) -> XPlatform:
+    def new_platform(self, *, stop: threading.Event | None = None) -> XPlatform:
+        """A client of its own; its waits (rate-limit resets, retries) end, raising
+        ``Stopped``, as soon as ``stop`` is set."""
         with self._lock:  # the first client's clock is shared by the next ones
-            return self._new_platform()
+            return self._new_platform(stop)
 
-    def _new_platform(self) -> XPlatform:
+    def _new_platform(self, stop: threading.Event | None = None) -> XPlatform:
         from bot.platforms.x import XPlatform  # tweepy: loaded only by commands that call out
 
         s = self.settings
@@ -115,6 +117,7 @@ class App:
             max_wait_s=self.max_rate_wait_s,
             clock=self._clock,
             on_rate_limited=self.record_rate_limited,
+            stop=stop,
             **kwargs,
         )
         # Every client of this process shares the first one's clock.

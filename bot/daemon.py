@@ -25,12 +25,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
 from bot.metrics import Metrics, serve_metrics
+from bot.outage import DatabaseOutage
 from bot.platforms.x import XPlatform
 from bot.registry import all_jobs
 from bot.schedule import schedules
-from jobs.errors import LeaseHeld
-from jobs.runner import Holder, RunOutcome, run_job
+from jobs.errors import LeaseHeld, NotRecorded
+from jobs.runner import Holder, RunEnd, RunNotRecorded, RunOutcome, close_run, run_job
 from jobs.tracking import track_configured
+from storage.errors import StorageError
 from storage.heartbeat import beat, stop_beat
 
 log = logging.getLogger("pollbot.daemon")
@@ -54,6 +56,7 @@ class Daemon:
         self._stopping = False
         self.holder = Holder.here("daemon")
         self.metrics = Metrics()
+        self.outage = DatabaseOutage(on_down=self.metrics.database_outages.inc)
         self.jobs = {n: j for n, j in all_jobs().items() if jobs is None or n in jobs}
         self.started_at = app.wall()
         self._platforms: dict[str, XPlatform] = {}
@@ -61,6 +64,11 @@ class Daemon:
         self._inflight = 0
         self._idle = threading.Condition()
         self._returned = threading.Event()
+        # Runs that ended while the database was away: written once it is back (on the next
+        # heartbeat or firing), with how they really ended.
+        self._unrecorded: dict[int, RunEnd] = {}
+        self._unrecorded_lock = threading.Lock()
+        self._recording = threading.Lock()
         self.scheduler = BlockingScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs) + 1)},
@@ -72,11 +80,12 @@ class Daemon:
     def _fire(self, name: str) -> None:
         if self.stop.is_set():
             return
+        self._record_late()
         trigger = "schedule" if name in self._started else "startup"
         self._started.add(name)
         platform = self._platforms.get(name)
         if platform is None:
-            platform = self._platforms[name] = self.app.new_platform()
+            platform = self._platforms[name] = self.app.new_platform(stop=self.stop)
         with self._idle:
             self._inflight += 1
         try:
@@ -85,9 +94,16 @@ class Daemon:
         except LeaseHeld as exc:
             log.info("%s: skipped, %s", name, exc)
             return
+        except RunNotRecorded as exc:
+            outcome = self._keep_unrecorded(exc)
+        except StorageError as exc:
+            self.outage.failed(exc, f"{name}: not started")
+            return
         except Exception:
             log.exception("%s: the run could not start", name)
             return
+        else:
+            self.outage.reached()
         finally:
             with self._idle:
                 self._inflight -= 1
@@ -100,6 +116,56 @@ class Daemon:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
+    def _keep_unrecorded(self, exc: RunNotRecorded) -> RunOutcome:
+        """A run ended while the database was away: keep its end to write later."""
+        assert isinstance(exc.cause, StorageError)
+        end = exc.end
+        self.outage.failed(exc.cause, f"recording the end of {end.job} run {end.run_id}")
+        with self._unrecorded_lock:
+            self._unrecorded[end.run_id] = end
+            self.metrics.runs_unrecorded.set(len(self._unrecorded))
+        log.warning(
+            "%s run %d ended %s%s; it is recorded when the database is back",
+            end.job,
+            end.run_id,
+            end.status,
+            f" ({end.error})" if end.error else "",
+            extra={"job": end.job, "run": end.run_id, "status": end.status, "items": end.items},
+        )
+        return exc.outcome
+
+    def _record_late(self) -> StorageError | None:
+        """Write the ends of the runs the database missed, if it is back; the error if it is
+        not. One thread at a time; the others go on (the next heartbeat or firing tries
+        again)."""
+        if not self._unrecorded or not self._recording.acquire(blocking=False):
+            return None
+        try:
+            with self._unrecorded_lock:
+                ends = list(self._unrecorded.values())
+            for end in ends:
+                try:
+                    with self.app.db().write() as tx:
+                        close_run(tx, end, late=True)
+                except StorageError as exc:
+                    self.outage.failed(exc, f"recording the end of {end.job} run {end.run_id}")
+                    return exc
+                self.outage.reached()
+                with self._unrecorded_lock:
+                    del self._unrecorded[end.run_id]
+                    self.metrics.runs_unrecorded.set(len(self._unrecorded))
+                self.metrics.runs_recorded_late.labels(end.job).inc()
+                log.info(
+                    "%s run %d recorded now that the database is back: %s",
+                    end.job,
+                    end.run_id,
+                    end.status + (f" ({end.error})" if end.error else ""),
+                    extra={"job": end.job, "run": end.run_id, "status": end.status},
+                )
+        finally:
+            self._recording.release()
+        return None
+
     def _beat(self) -> None:
         try:
             with self.app.db().write() as session:
@@ -111,8 +177,14 @@ class Daemon:
                     started_at=self.started_at,
                     now=self.app.wall(),
                 )
+        except StorageError as exc:
+            self.outage.failed(exc, "heartbeat")
+            return
         except Exception:
             log.exception("heartbeat failed")
+            return
+        self.outage.reached()
+        self._record_late()
 
     def health(self) -> dict[str, object]:
         return {"ok": not self.stop.is_set(), "pid": self.holder.pid, "jobs": sorted(self.jobs)}
@@ -149,15 +221,27 @@ class Daemon:
 
     def _run(self, *, duration: float | None) -> int:
         app = self.app
+        server = None
+        if app.settings.metrics_port:
+            # First: a port in use is a configuration error (exit 2), said before anything
+            # is written.
+            server = serve_metrics(self.metrics, port=app.settings.metrics_port, health=self.health)
+            log.info("metrics on http://127.0.0.1:%d/metrics", app.settings.metrics_port)
+        try:
+            return self._run_served(duration=duration)
+        finally:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+
+    def _run_served(self, *, duration: float | None) -> int:
+        app = self.app
         db = app.db()
         track_configured(
             db, accounts=app.settings.accounts, polls=app.settings.polls, now=app.wall()
         )
         app.usage_hooks.append(self.metrics.observe_request)
         app.rate_limit_hooks.append(self.metrics.observe_rate_limited)
-        if app.settings.metrics_port:
-            serve_metrics(self.metrics, port=app.settings.metrics_port, health=self.health)
-            log.info("metrics on http://127.0.0.1:%d/metrics", app.settings.metrics_port)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
@@ -202,7 +286,30 @@ class Daemon:
         self.stop.set()
         with self._idle:
             self._idle.wait_for(lambda: self._inflight == 0, timeout=60)
-        with db.write() as session:
-            stop_beat(session, name="daemon", pid=self.holder.pid, now=app.wall())
+        self._sign_off()
         log.info("daemon stopped")
         return 0
+
+    def _sign_off(self) -> None:
+        """Record the runs the database missed and mark the heartbeat stopped. With the
+        database still away, that cannot be done: NotRecorded (exit 1, one line), never a
+        traceback. A run left unrecorded is closed as abandoned by the next taker of its
+        job, its lease lapses on its own."""
+        beat_error: StorageError | None = None
+        try:
+            with self.app.db().write() as session:
+                stop_beat(session, name="daemon", pid=self.holder.pid, now=self.app.wall())
+        except StorageError as exc:
+            beat_error = exc
+        record_error = self._record_late()
+        with self._unrecorded_lock:
+            left = sorted(self._unrecorded.values(), key=lambda e: e.run_id)
+        cause = beat_error or record_error
+        if cause is None:
+            return
+        runs = "; ".join(f"{e.job} run {e.run_id} ended {e.status}" for e in left)
+        said = [f"{len(left)} run(s) not recorded ({runs})"] if left else []
+        said += ["the heartbeat not marked stopped"] if beat_error else []
+        raise NotRecorded(
+            f"stopped with the database unavailable: {', '.join(said)}: {cause}", cause=cause
+        ) from None

@@ -16,6 +16,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from jobs.errors import UsageError
 from jobs.runner import RunOutcome
 
 
@@ -64,6 +65,23 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.runs_unrecorded = Gauge(
+            "pollbot_job_runs_unrecorded",
+            "Runs that ended while the database was unavailable, not yet recorded",
+            registry=self.registry,
+        )
+        self.runs_recorded_late = Counter(
+            "pollbot_job_runs_recorded_late_total",
+            "Runs recorded after the database came back, by job",
+            ["job"],
+            registry=self.registry,
+        )
+        self.database_outages = Counter(
+            "pollbot_database_outages_total",
+            "Times the database became unavailable to the daemon",
+            registry=self.registry,
+        )
+
     def observe_run(self, outcome: RunOutcome) -> None:
         self.job_runs.labels(outcome.job, outcome.status).inc()
         self.job_seconds.labels(outcome.job).observe(outcome.seconds)
@@ -102,6 +120,11 @@ def serve_metrics(
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as exc:  # in use (EADDRINUSE), or a privileged port (EACCES)
+        raise UsageError(
+            f"POLLBOT_METRICS_PORT={port}: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}"
+        ) from None
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server

@@ -82,3 +82,18 @@ class JobFailed(PollbotError):
 class ScoringFailed(JobFailed):
     """The scoring process died or could not start; the page it held is stored by the next
     run, since its cursor did not move."""
+
+
+class Stopped(PollbotError):
+    """The job was asked to stop (SIGTERM) while it waited (a rate-limit reset, a retry's
+    backoff): it stops there, nothing sent, cursors where they stand; the run is ``ok``,
+    as any run that stops on request."""
+
+
+class NotRecorded(PollbotError):
+    """Work ended but the store could not record it (the database went away): exit code 1.
+    ``cause`` is the storage error."""
+
+    def __init__(self, message: str, *, cause: BaseException) -> None:
+        super().__init__(message)
+        self.cause = cause

@@ -12,11 +12,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from jobs.base import Job, JobContext, JobResult, PartialRun
-from jobs.errors import LeaseHeld, PollbotError, RateLimited
+from jobs.errors import LeaseHeld, NotRecorded, PollbotError, RateLimited, Stopped
+from storage.engine import Tx
+from storage.errors import StorageError
 from storage.leases import acquire_lease, lock_lease, release_lease, renew_lease
 from storage.runs import fail_abandoned_runs, finish_run, start_run
 
@@ -48,6 +50,47 @@ class RunOutcome:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """How a run ended, as its record is to say it: written as the job returns, or kept and
+    written later (``close_run``) when the database was away at that moment."""
+
+    run_id: int
+    job: str
+    holder: str
+    finished_at: datetime
+    status: str
+    items: int
+    error: str | None
+
+
+class RunNotRecorded(NotRecorded):
+    """The run ended (``outcome``) but its record could not be written: the run row still
+    says ``running`` and the lease is still ours until it expires. ``end`` is what to write
+    once the database is back."""
+
+    def __init__(self, end: RunEnd, outcome: RunOutcome, cause: StorageError) -> None:
+        said = f" ({end.error})" if end.error and end.error != str(cause) else ""
+        super().__init__(
+            f"{end.job} run {end.run_id} ended {end.status}{said}, but recording it failed: "
+            f"{cause}",
+            cause=cause,
+        )
+        self.end = end
+        self.outcome = outcome
+
+
+def close_run(tx: Tx, end: RunEnd, *, late: bool = False) -> None:
+    """Write how the run ended and give its lease back if it is still ours (a lease taken
+    over meanwhile is its new holder's). ``late``: written after the fact, when the same
+    holder may already run the job again; that newer run's lease is left alone."""
+    finish_run(
+        tx, end.run_id, now=end.finished_at, status=end.status, items=end.items, error=end.error
+    )
+    taken_before = end.finished_at if late else None
+    release_lease(tx, job=end.job, holder=end.holder, taken_before=taken_before)
+
+
 class _Renewer(threading.Thread):
     """Keeps the lease alive while the job runs, even inside a long wait on the network;
     if the lease is lost (we were presumed dead), asks the job to stop."""
@@ -69,6 +112,10 @@ class _Renewer(threading.Thread):
                         now=self.ctx.wall(),
                         ttl=self.ttl,
                     )
+            except StorageError as exc:
+                # The database is away: the lease may lapse meanwhile (see run_job).
+                log.warning("renewing the lease of %s failed: %s", self.job, exc)
+                continue
             except Exception:
                 log.exception("renewing the lease of %s failed", self.job)
                 continue
@@ -98,7 +145,10 @@ def run_job(
     holder: Holder,
     ttl: timedelta = LEASE_TTL,
 ) -> RunOutcome:
-    """Run ``job`` under its lease. Raises LeaseHeld (nothing recorded) when it is busy."""
+    """Run ``job`` under its lease. Raises LeaseHeld (nothing recorded) when it is busy, a
+    StorageError (nothing recorded) when the database fails before the job starts, and
+    RunNotRecorded when the job ran but the database failed as its end was recorded: the
+    caller may keep ``RunNotRecorded.end`` and write it with ``close_run`` later."""
     if ctx.trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {ctx.trigger!r}")
     with ctx.db.write() as session:
@@ -140,30 +190,49 @@ def run_job(
     finally:
         renewer.done.set()
         renewer.join(timeout=5)
-        seconds = time.monotonic() - started
         status = result.status
-        error = result.note if status != "ok" else None
-        with ctx.write() as session:
-            finish_run(
-                session, run_id, now=ctx.wall(), status=status, items=result.items, error=error
-            )
-            release_lease(session, job=job.name, holder=holder.name)
-        log.info(
-            "%s %s: %d items in %.1fs%s",
+        end = RunEnd(
+            run_id,
             job.name,
+            holder.name,
+            ctx.wall(),
             status,
             result.items,
-            seconds,
-            f" ({error})" if error else "",
-            extra={"job": job.name, "run": run_id, "status": status, "items": result.items},
+            result.note if status != "ok" else None,
         )
-    return RunOutcome(run_id, job.name, status, result.items, error, seconds)
+        outcome = RunOutcome(
+            run_id, job.name, status, result.items, end.error, time.monotonic() - started
+        )
+        _record_end(ctx, end, outcome)
+    return outcome
+
+
+def _record_end(ctx: JobContext, end: RunEnd, outcome: RunOutcome) -> None:
+    try:
+        with ctx.write() as session:
+            close_run(session, end)
+    except StorageError as exc:
+        raise RunNotRecorded(end, outcome, exc) from exc
+    log.info(
+        "%s %s: %d items in %.1fs%s",
+        end.job,
+        end.status,
+        end.items,
+        outcome.seconds,
+        f" ({end.error})" if end.error else "",
+        extra={"job": end.job, "run": end.run_id, "status": end.status, "items": end.items},
+    )
 
 
 def _failed(job: str, exc: BaseException, items: int) -> JobResult:
     """How a run that raised is recorded and logged: its own errors in one line, anything
     else with its traceback."""
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, Stopped):
+        log.info("%s %s", job, exc)
+        return JobResult(items, note=str(exc))
+    if isinstance(exc, RateLimited | StorageError):
+        # Not the job's fault, and already said where it matters (the daemon logs an outage
+        # once): one line, no traceback.
         log.warning("%s stopped: %s", job, exc)
         return JobResult(items, status="failed", note=str(exc))
     if isinstance(exc, PollbotError):

@@ -12,10 +12,16 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import DatabaseUnavailable, DatabaseURLInvalid
+from storage.errors import DatabaseFailed, DatabaseLost, DatabaseUnavailable, DatabaseURLInvalid
 from storage.posts import page_table_ddl
 
 # The transaction ``Database.write()`` and ``read()`` hand out. Jobs pass it to storage's
@@ -120,6 +126,7 @@ class Database:
             else self.engine
         )
         self._writes = sessionmaker(writer, expire_on_commit=False)
+        self._reached = False  # once a session worked, losing the database is an outage
 
     @property
     def safe_url(self) -> str:
@@ -128,36 +135,53 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Tx]:
         # Closing (not rolling back) ends the transaction and leaves loaded objects readable.
-        with self._translate(), self._reads() as session:
+        with self._translate("reading"), self._reads() as session:
             yield session
+        self._reached = True
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with self._translate(), self._writes() as session, session.begin():
+        with self._translate("writing"), self._writes() as session, session.begin():
             yield session
+        self._reached = True
 
     @contextmanager
-    def _translate(self) -> Iterator[None]:
+    def _translate(self, doing: str) -> Iterator[None]:
+        """SQLAlchemy's errors as ``storage.errors``, each one line naming what failed and
+        why, never the SQL text or its parameters (they may hold anything a user typed).
+
+        A database that cannot be reached before it ever was is ``DatabaseUnavailable``
+        (a bad URL, a server that is not there: a configuration problem); once reached, its
+        going away is ``DatabaseLost`` (an outage, to wait out)."""
         try:
             yield
         except OperationalError as exc:
-            if _is_connect_error(exc):
+            if _is_connect_error(exc) and not self._reached:
                 raise DatabaseUnavailable(
                     f"cannot open database {self.safe_url}: {_first_line(exc.orig)}"
                 ) from exc
-            raise
+            raise DatabaseLost(self._says("database unavailable", doing, exc)) from exc
         except DatabaseError as exc:
             if "file is not a database" in str(exc.orig):
                 raise DatabaseUnavailable(
                     f"cannot open database {self.safe_url}: not a database (the file is not SQLite)"
                 ) from exc
-            raise
+            if exc.connection_invalidated:
+                raise DatabaseLost(self._says("database unavailable", doing, exc)) from exc
+            raise DatabaseFailed(self._says("database error", doing, exc)) from exc
+        except DBAPIError as exc:  # InterfaceError: the driver's connection is unusable
+            raise DatabaseLost(self._says("database unavailable", doing, exc)) from exc
+
+    def _says(self, what: str, doing: str, exc: DBAPIError) -> str:
+        where = "from" if doing == "reading" else "to"
+        return f"{what}: {doing} {where} {self.safe_url} failed: {_first_line(exc.orig)}"
 
     def check(self) -> None:
         """Connect once, raising DatabaseUnavailable with one clear line if that fails."""
-        with self._translate(), self.engine.connect():
+        with self._translate("connecting"), self.engine.connect():
             pass
+        self._reached = True
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -17,3 +17,14 @@ class DatabaseURLInvalid(StorageError):
     def __init__(self, message: str, *, reason: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason  # a short why, for messages that name the URL themselves
+
+
+class DatabaseLost(StorageError):
+    """The database went away in the middle of the work, after it had been reached: the
+    server stopped or dropped the connection, the disk failed. Transient: the same
+    operation may succeed once it is back. The message is one line: what was being done,
+    where, and the driver's reason (never SQL text or parameters)."""
+
+
+class DatabaseFailed(StorageError):
+    """Any other error the database raised, in one line like ``DatabaseLost``'s."""

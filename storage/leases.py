@@ -82,11 +82,16 @@ def renew_lease(session: Session, *, job: str, holder: str, now: datetime, ttl: 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release_lease(session: Session, *, job: str, holder: str) -> None:
+def release_lease(
+    session: Session, *, job: str, holder: str, taken_before: datetime | None = None
+) -> None:
+    """Give the lease back if ``holder`` has it; with ``taken_before``, only if it was taken
+    no later than that (a run recorded late must not free the lease of a newer run)."""
+    query = update(JobLease).where(JobLease.job == job, JobLease.holder == holder)
+    if taken_before is not None:
+        query = query.where(JobLease.acquired_at <= taken_before)
     session.execute(
-        update(JobLease)
-        .where(JobLease.job == job, JobLease.holder == holder)
-        .values(holder=None, host=None, pid=None, acquired_at=None, expires_at=None)
+        query.values(holder=None, host=None, pid=None, acquired_at=None, expires_at=None)
     )
 
 

@@ -36,7 +36,7 @@ def upgrade(db: Database, *, to: str = "head") -> tuple[str | None, str | None]:
     """Bring the schema to the newest revision (or to revision ``to``); returns (before,
     after)."""
     cfg = _config()
-    with db._translate(), db.engine.begin() as conn:
+    with db._translate("migrating"), db.engine.begin() as conn:
         if db.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         before = MigrationContext.configure(conn).get_current_revision()

@@ -32,6 +32,7 @@ from jobs.errors import (
     PlatformRejected,
     PlatformUnavailable,
     RateLimited,
+    Stopped,
     UsageError,
 )
 from jobs.platform import Media, User
@@ -304,6 +305,34 @@ def test_spent_window_is_waited_out_before_sending() -> None:
     chokepoint.call("user", send)
     assert t.sleeps == [31.0]
     assert send.sent == 2
+
+
+def test_a_stop_cuts_a_wait_short_and_sends_nothing_more() -> None:
+    """The daemon's stop event ends a rate-limit wait (or a retry's backoff) at once: the
+    wait is on the event itself, and Stopped is raised without sending again."""
+    import threading
+    import time
+
+    stop = threading.Event()
+    clock = PlatformClock(monotonic=time.monotonic, initial=T0)
+    chokepoint = Chokepoint(
+        clock=clock,
+        sleep=stop.wait,
+        usage=None,
+        max_wait_s=600.0,
+        retries=3,
+        backoff=Backoff(base_s=1.0, cap_s=30.0, random=lambda: 0.0),
+        stop=stop,
+    )
+    spent = {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(EPOCH0 + 300)}
+    send = Scripted(chokepoint, [answer(200, {}, **spent), answer(200, {})])
+    chokepoint.call("user", send)
+    threading.Timer(0.2, stop.set).start()
+    began = time.monotonic()
+    with pytest.raises(Stopped, match="stopped on request while waiting 301s for the X user"):
+        chokepoint.call("user", send)
+    assert time.monotonic() - began < 30  # not the 301 s wait (a loose bound: a busy machine)
+    assert send.sent == 1
 
 
 def test_spent_window_beyond_max_wait_refuses_without_sending() -> None:

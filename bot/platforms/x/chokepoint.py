@@ -30,6 +30,7 @@ from jobs.errors import (
     PlatformRejected,
     PlatformUnavailable,
     RateLimited,
+    Stopped,
 )
 
 log = logging.getLogger(__name__)
@@ -66,16 +67,18 @@ class Chokepoint:
         self,
         *,
         clock: PlatformClock,
-        sleep: Callable[[float], None],
+        sleep: Callable[[float], object],
         usage: Usage | None,
         max_wait_s: float,
         retries: int,
         backoff: Backoff,
         on_limited: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.clock = clock
         self.limits = RateLimits()
         self._sleep = sleep
+        self._stop = stop
         self._usage = usage
         self._on_limited = on_limited
         self._max_wait_s = max_wait_s
@@ -113,7 +116,7 @@ class Chokepoint:
                     self._on_limited(endpoint)
                 wait = self._rate_limit_wait(endpoint, outcome.reset_epoch, limited)
                 log.warning("X %s rate-limited (429): waiting %.1fs", endpoint, wait)
-                self._sleep(wait)
+                self._wait(wait, f"for the X {endpoint} rate-limit reset")
                 self.limits.forget(endpoint)
                 continue
             failures += 1
@@ -135,7 +138,19 @@ class Chokepoint:
                 self._retries,
                 delay,
             )
-            self._sleep(delay)
+            self._wait(delay, f"to retry X {endpoint}")
+
+    def _wait(self, seconds: float, what: str) -> None:
+        """Sleep ``seconds`` unless the job is asked to stop first or meanwhile: then raise
+        Stopped at once, nothing sent. (The sleep handed in by the wiring waits on the same
+        stop event, so a stop cuts it short; an injected one is checked before and after.)"""
+        self._check_stop(seconds, what)
+        self._sleep(seconds)
+        self._check_stop(seconds, what)
+
+    def _check_stop(self, seconds: float, what: str) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise Stopped(f"stopped on request while waiting {seconds:.0f}s {what}")
 
     def _attempt(
         self, endpoint: str, send: Send, counts_posts: bool
@@ -188,7 +203,7 @@ class Chokepoint:
                 reset_at=reset_at,
             )
         log.info("X %s window spent: waiting %.1fs for its reset", endpoint, wait)
-        self._sleep(wait)
+        self._wait(wait, f"for the X {endpoint} rate-limit reset")
         self.limits.forget(endpoint)
 
     def _rate_limit_wait(self, endpoint: str, reset_epoch: int | None, limited: int) -> float:

@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import random as _random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ class XPlatform:
         access_token_secret: str | None = None,
         base_url: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] | None = None,
         usage: Usage | None = None,
         max_wait_s: float = 120.0,
         retries: int = 4,
@@ -88,6 +89,7 @@ class XPlatform:
         initial_time: datetime | None = None,
         clock: PlatformClock | None = None,
         on_rate_limited: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         user_parts = (api_key, api_secret, access_token, access_token_secret)
         given = [bool(v) for v in user_parts]
@@ -110,9 +112,13 @@ class XPlatform:
         self.clock = clock or PlatformClock(
             monotonic=monotonic, probe=self._probe, initial=initial_time
         )
+        if sleep is None:
+            # Waits (rate-limit resets, retry backoff) end early when the job is asked to stop.
+            sleep = stop.wait if stop is not None else time.sleep
         self._chokepoint = Chokepoint(
             clock=self.clock,
             sleep=sleep,
+            stop=stop,
             usage=usage,
             max_wait_s=max_wait_s,
             retries=retries,
