@@ -71,10 +71,17 @@ class JobContext:
     def write(self) -> Iterator[Tx]:
         """The one way a job writes: one transaction, committed when the block ends (rolled
         back if it raises), which also records the API use counted since the last write, so
-        usage and the rows it paid for are stored together."""
-        with self.db.write() as tx:
-            yield tx
-            self.usage.flush(tx)
+        usage and the rows it paid for are stored together. Usage whose transaction does not
+        commit is kept for the next one."""
+        pending = None
+        try:
+            with self.db.write() as tx:
+                yield tx
+                pending = self.usage.flush(tx)
+        except BaseException:
+            if pending:
+                self.usage.restore(pending)
+            raise
 
     def read(self) -> AbstractContextManager[Tx]:
         """A read-only session; objects loaded stay readable after it closes."""

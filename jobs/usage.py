@@ -12,6 +12,8 @@ from datetime import datetime
 from storage.engine import Database, Tx
 from storage.usage import posts_read, record_usage
 
+Pending = list[tuple[str, int, int]]  # (endpoint, requests, posts read) not yet stored
+
 
 class UsageMeter:
     """Counts requests and posts read per endpoint for the platform's current month."""
@@ -44,21 +46,36 @@ class UsageMeter:
             self._requests[endpoint] += 1
             self._reads[endpoint] += posts
 
-    def flush(self, session: Tx) -> None:
-        """Write pending counts inside the caller's transaction."""
+    def flush(self, session: Tx) -> Pending:
+        """Write pending counts inside the caller's transaction; returns them, for ``restore``
+        should that transaction not commit."""
         with self._lock:
             pending = [(e, self._requests[e], self._reads[e]) for e in self._requests]
             self._requests.clear()
             self._reads.clear()
         month = self.month()
-        for endpoint, requests, reads in pending:
-            record_usage(
-                session, month=month, endpoint=endpoint, requests=requests, posts_read=reads
-            )
+        try:
+            for endpoint, requests, reads in pending:
+                record_usage(
+                    session, month=month, endpoint=endpoint, requests=requests, posts_read=reads
+                )
+        except BaseException:
+            self.restore(pending)
+            raise
         with self._lock:
             if self._stored is not None and self._stored[0] == month:
                 m, at, stored = self._stored
                 self._stored = (m, at, stored + sum(r for _, _, r in pending))
+        return pending
+
+    def restore(self, pending: Pending) -> None:
+        """Counts ``flush`` wrote in a transaction that did not commit: counted again, to be
+        written by the next one (the requests were made, whatever became of the store)."""
+        with self._lock:
+            for endpoint, requests, reads in pending:
+                self._requests[endpoint] += requests
+                self._reads[endpoint] += reads
+            self._stored = None  # it counted them as stored: read the store again
 
     def posts_read_this_month(self) -> int:
         """Stored reads of every process this month (re-read every few seconds), plus this
