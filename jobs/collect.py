@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from jobs.base import JobContext, JobResult, PartialRun
 from jobs.errors import BudgetExhausted, PlatformRejected
@@ -28,6 +28,8 @@ from storage.subjects import (
 )
 
 log = logging.getLogger("pollbot.collect")
+# How often followed accounts' names are read again from their ids.
+NAMES_EVERY = timedelta(days=1)
 
 
 class CollectJob:
@@ -37,6 +39,7 @@ class CollectJob:
     def run(self, ctx: JobContext) -> JobResult:
         total = attempted = 0
         failed: list[str] = []
+        self._refresh_names(ctx)
         for subject in _subjects(ctx):
             attempted += 1
             try:
@@ -108,7 +111,9 @@ class CollectJob:
             sink=ScoredSink(ctx.scorer, store_own),
         )
 
-        query = f"to:{account.key} is:reply"
+        # By user id, not name: after a rename the account is still followed, and whoever
+        # takes its old name is not.
+        query = f"to:{user_id} is:reply"
         result = run_stream(
             ctx,
             cursor_name=f"account:{user_id}:replies",
@@ -121,8 +126,31 @@ class CollectJob:
     def _resolve(self, ctx: JobContext, account: Subject) -> int:
         user = ctx.platform.user_by_username(account.key)
         with ctx.write() as tx:
-            set_account_user(tx, account.stored_id, user_id=int(user.id), username=user.username)
+            set_account_user(tx, account.stored_id, user_id=int(user.id), username=user.username,
+                             at=ctx.clock.now())  # fmt: skip
         return int(user.id)
+
+    def _refresh_names(self, ctx: JobContext) -> None:
+        """Once a day, every followed account's current name, read from its id (one request
+        per 100 accounts): a renamed account is shown by its new name."""
+        now = ctx.clock.now()
+        due = [
+            a
+            for a in select_subjects(ctx, "account")
+            if a.platform_id is not None and (a.named_at is None or now - a.named_at >= NAMES_EVERY)
+        ]
+        if not due:
+            return
+        users = {u.id: u for u in ctx.platform.users([str(a.platform_id) for a in due])}
+        with ctx.write() as tx:
+            for account in due:
+                user = users.get(str(account.platform_id))
+                if user is None:
+                    continue  # gone: its collection says so
+                if f"@{user.username}" != account.display:
+                    log.info("%s is now @%s", account.display or account.label, user.username)
+                set_account_user(tx, account.stored_id, user_id=int(user.id),
+                                 username=user.username, at=now)  # fmt: skip
 
     def _adopt_polls(self, ctx: JobContext, tx: Tx, account: Subject, page: Page) -> int:
         """A post of a tracked account that carries a poll becomes a tracked poll."""

@@ -95,6 +95,10 @@ class Platform(Protocol):
 
     def user(self, user_id: str) -> User: ...
 
+    def users(self, user_ids: Sequence[str]) -> list[User]:
+        """The given users (batched by the client, 100 ids a request); those gone left out."""
+        ...
+
     def user_posts(
         self, user_id: str, *, since_id: str | None = None, until_id: str | None = None
     ) -> Iterator[Page]:

@@ -29,6 +29,7 @@ def subject_json(subject: Subject) -> dict[str, object]:
         "display": subject.display,
         "source": subject.source,
         "closed_at": iso(subject.closed_at),
+        "renamed": subject.renamed,
         "failure": subject.failure,
         "failed_at": iso(subject.failed_at),
     }
@@ -48,10 +49,10 @@ def track(
     with db.read() as session:
         if get_subject(session, subject.kind, subject.key, active_only=True) is not None:
             return False
-    user = None
+    user, looked_up = None, None
     if platform is not None and subject.is_account:
         try:
-            user = platform.user_by_username(subject.key)
+            user, looked_up = platform.user_by_username(subject.key), platform.now()
         except NotFound as exc:
             raise UsageError(
                 f"no such account: {subject.label} (the platform knows no such user)"
@@ -59,7 +60,8 @@ def track(
     with db.write() as tx:
         added, changed = add_subject(tx, kind=subject.kind, key=subject.key, now=now, source=source)
         if user is not None:
-            set_account_user(tx, added.stored_id, user_id=int(user.id), username=user.username)
+            set_account_user(tx, added.stored_id, user_id=int(user.id), username=user.username,
+                             at=looked_up)  # fmt: skip
     return changed
 
 

@@ -97,6 +97,8 @@ class SubjectRow(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When its collection last went through (platform clock): the least recent goes first.
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an account's name was last read from its user id (platform clock).
+    named_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRow(Base):

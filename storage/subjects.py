@@ -38,6 +38,7 @@ class Subject:
     failure: str | None = None  # why its last collection failed (None once one succeeds)
     failed_at: datetime | None = None
     collected_at: datetime | None = None  # when its collection last went through
+    named_at: datetime | None = None  # when an account's name was last read from its id
 
     @property
     def stored_id(self) -> int:
@@ -65,6 +66,15 @@ class Subject:
         return self.display or self.label
 
     @property
+    def renamed(self) -> bool:
+        """An account whose name is no longer the one it was tracked by."""
+        return (
+            self.is_account
+            and self.display is not None
+            and (self.display.lstrip("@").lower() != self.key)
+        )
+
+    @property
     def subject_key(self) -> str:
         """Unique across kinds and platforms: ``x:account:elonmusk``."""
         return f"{self.platform}:{self.kind}:{self.key}"
@@ -81,7 +91,7 @@ class Subject:
 _STORED = (
     "id", "platform_id", "display", "source", "added_at",
     "created_at", "poll_ends_at", "closed_at", "conversation_closed_at", "failure", "failed_at",
-    "collected_at",
+    "collected_at", "named_at",
 )  # fmt: skip
 
 
@@ -161,12 +171,17 @@ def list_subjects(
     return [_subject(row) for row in session.scalars(query.order_by(*order))]
 
 
-def set_account_user(session: Session, subject_id: int, *, user_id: int, username: str) -> None:
-    """The account's user, looked up: its id, and its name as the platform spells it."""
+def set_account_user(
+    session: Session, subject_id: int, *, user_id: int, username: str, at: datetime | None = None
+) -> None:
+    """The account's user, looked up (at ``at``): its id, and its name as the platform spells
+    it now (an account is followed by its id: a rename changes only this name)."""
     row = session.get(SubjectRow, subject_id)
     if row is not None:
         row.platform_id = user_id
         row.display = f"@{username}"
+        if at is not None:
+            row.named_at = at
 
 
 def describe_poll(

@@ -20,7 +20,8 @@ from jobs.tracking import subject_json, track, tracked
 from storage.cursors import CursorState, save_cursor
 from storage.posts import count_posts
 from tests.support.cli import run_cli
-from tests.support.env import env_for
+from tests.support.crash import read_store
+from tests.support.env import env_for, settings_for
 from tests.support.jobs import run_now
 from tests.support.mock import mock_control, post_as, replies_to
 
@@ -142,3 +143,49 @@ def test_a_cursor_older_than_the_search_window_does_not_wedge_its_subject(
     outcome = collect(make())
     assert outcome.status == "ok", outcome.error
     assert by_key(app)["elonmusk"]["failure"] is None
+
+
+def _world(*, renamed: bool) -> dict[str, object]:
+    """@elonmusk (44196397) with a post and a reply to it; once ``renamed``, he is
+    @elon_renamed with a second reply, and an impostor has taken @elonmusk, replies and all."""
+
+    def post(post_id: int, author: str, minute: int, text: str, to: int | None = None) -> dict:
+        doc = {"id": str(post_id), "author_id": author, "text": text, "lang": "en",
+               "created_at": f"2022-11-19T01:{minute:02d}:00.000Z"}  # fmt: skip
+        return doc | ({"in_reply_to": str(to)} if to else {})
+
+    base = 1593770000000000000
+    users = [{"id": "1101", "username": "ops_alice", "name": "Alice"}]
+    posts = [post(base + 1, ELON, 0, "Hello"), post(base + 2, "1101", 5, "@elonmusk hi", base + 1)]
+    if renamed:
+        users += [{"id": ELON, "username": "elon_renamed", "name": "Elon"},
+                  {"id": "7777", "username": "elonmusk", "name": "Not Elon"}]  # fmt: skip
+        posts += [post(base + 3, "7777", 10, "I am the real one"),
+                  post(base + 4, "1101", 15, "@elonmusk who are you", base + 3),
+                  post(base + 5, "1101", 20, "@elon_renamed nice new name", base + 1)]  # fmt: skip
+    else:
+        users += [{"id": ELON, "username": "elonmusk", "name": "Elon"}]
+    return {"name": "rename", "start": "2022-11-19T00:00:00.000Z",
+            "bot": {"id": "9000", "username": "pollbot"}, "users": users, "posts": posts}  # fmt: skip
+
+
+def test_a_renamed_account_is_still_followed_and_its_old_name_is_not(
+    db_url: str, mock_factory: Any, make_app: Callable[..., App]
+) -> None:
+    before = mock_factory(_world(renamed=False))
+    before.set_clock(datetime(2022, 11, 19, 1, 30, tzinfo=UTC))
+    app = make_app(settings_for(db_url, before.url), sleep=lambda s: None)
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall(), platform=app.platform())
+    assert collect(app).status == "ok"
+    # A day later he has renamed himself, and someone else has taken his old name.
+    after = mock_factory(_world(renamed=True))
+    after.set_clock(datetime(2022, 11, 20, 2, 0, tzinfo=UTC))
+    later = make_app(settings_for(db_url, after.url), sleep=lambda s: None)
+    assert collect(later).status == "ok"
+    store = read_store(db_url)
+    assert sorted(store.linked("account", "elonmusk")) == [1593770000000000002, 1593770000000000005]
+    [listed] = tracked(later.db())
+    assert listed.renamed and listed.display == "@elon_renamed"
+    env = env_for(db_url, after.url)
+    assert "account  @elonmusk (now @elon_renamed)" in run_cli("track", "list", env=env).out
+    assert json.loads(run_cli("track", "list", "--json", env=env).out)[0]["renamed"] is True

@@ -75,6 +75,8 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
         return
     for t in items:
         name = t.label if t.is_account else t.key
+        if t.renamed:
+            name += f" (now {t.display})"
         extra = f" {t.display}" if t.is_poll and t.display else ""
         closed = " (closed)" if t.closed_at else ""
         failing = f"  FAILING since {t.failed_at:%Y-%m-%d %H:%M}Z: {t.failure}" if t.failure else ""

@@ -14,6 +14,7 @@ from bot.mock_api.errors import MockError
 ENDPOINTS = (
     "user_by_username",
     "user",
+    "users",
     "me",
     "user_tweets",
     "mentions",

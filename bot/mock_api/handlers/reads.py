@@ -62,6 +62,31 @@ def user(state: MockState, req: Request) -> Reply:
     return json_reply({"data": user_json(found)})
 
 
+def users(state: MockState, req: Request) -> Reply:
+    """``GET /2/users?ids=``: up to 100 users; each missing one is an entry of ``errors``."""
+    check_params(req.query, ("ids", "expansions", "tweet.fields", "user.fields"))
+    user_shape(req.query)
+    raw = req.query.get("ids", "")
+    parts = [p for p in raw.split(",") if p]
+    if not parts:
+        raise invalid("ids", [], "The `ids` query parameter can not be empty")
+    if len(parts) > 100:
+        raise invalid(
+            "ids", raw, f"The `ids` query parameter value [{raw}] is not between 1 and 100"
+        )
+    found, errors = [], []
+    for user_id in dict.fromkeys(parse_id(p, "ids") for p in parts):
+        user = state.world.user(user_id)
+        if user is None:
+            errors.append(not_found("user", "ids", str(user_id)))
+        else:
+            found.append(user_json(user))
+    body: dict[str, Any] = {"data": found} if found else {}
+    if errors:
+        body["errors"] = errors
+    return json_reply(body)
+
+
 def me(state: MockState, req: Request) -> Reply:
     if req.auth.kind != "user":
         raise unsupported_auth()

@@ -198,6 +198,21 @@ class XPlatform:
         )
         return self._user_or_not_found(body, "user", f"user {user_id}")
 
+    def users(self, user_ids: Sequence[str]) -> list[User]:
+        """``GET /2/users?ids=`` in batches of 100; users that are gone are left out."""
+        ids = list(dict.fromkeys(str(i) for i in user_ids))
+        for user_id in ids:
+            _check_id(user_id, "users")
+        found: list[User] = []
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            batch = ids[start : start + LOOKUP_BATCH]
+            body = self._call(
+                "users",
+                functools.partial(self._client.get_users, ids=batch, user_auth=self._read_as_user),
+            )
+            found.extend(parse.parse_users(body))
+        return found
+
     @staticmethod
     def _user_or_not_found(body: dict[str, Any], endpoint: str, what: str) -> User:
         user = parse.parse_single_user(body)

@@ -205,6 +205,15 @@ def parse_single_user(body: JSON) -> User | None:
     return parse_user(data)
 
 
+def parse_users(body: JSON) -> list[User]:
+    """A users lookup's users; those that do not exist (partial errors) are left out."""
+    data = body.get("data")
+    if not isinstance(data, list):
+        return []
+    _log_partial_errors(body)
+    return [parse_user(u) for u in data if isinstance(u, Mapping) and "id" in u]
+
+
 def created_post_id(body: JSON) -> str | None:
     data = body.get("data")
     if isinstance(data, Mapping) and data.get("id") is not None:

@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("failure", sa.Text(), nullable=True))
         batch.add_column(sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("collected_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("named_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("mentions") as batch:
         batch.add_column(sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("operators") as batch:
@@ -36,6 +37,7 @@ def downgrade() -> None:
     with op.batch_alter_table("mentions") as batch:
         batch.drop_column("attempted_at")
     with op.batch_alter_table("subjects") as batch:
+        batch.drop_column("named_at")
         batch.drop_column("collected_at")
         batch.drop_column("failed_at")
         batch.drop_column("failure")
