@@ -10,13 +10,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from jobs.base import JobContext, JobResult, PartialRun
+from jobs.budget import skipped_for_budget
 from jobs.errors import BudgetExhausted, PlatformRejected
 from jobs.ingest import ScoredSink, Scores, to_rows
 from jobs.platform import Page
 from jobs.streams import StreamResult, run_stream
 from jobs.subjects import Subject, select_subjects, store_poll_post
 from storage.engine import Tx
-from storage.events import add_event
 from storage.posts import insert_posts
 from storage.subjects import (
     add_subject,
@@ -50,7 +50,7 @@ class CollectJob:
                 cause, items = PartialRun.unwrap(exc)
                 total += items
                 if isinstance(cause, BudgetExhausted):
-                    return self._stopped_by_budget(ctx, cause, total)
+                    return skipped_for_budget(ctx, self.name, cause, total)
                 if not isinstance(cause, PlatformRejected):
                     # A spent rate-limit window, an outage, a crash: every subject would
                     # meet it, so the run stops here (what it stored is kept and counted).
@@ -76,12 +76,6 @@ class CollectJob:
             subject_failed(tx, subject.stored_id, reason=reason, at=ctx.clock.now())
         log.error("%s: collection failed, skipped: %s", subject.label, reason)
         return f"{subject.label}: {reason}"
-
-    def _stopped_by_budget(self, ctx: JobContext, cause: BudgetExhausted, total: int) -> JobResult:
-        with ctx.write() as tx:
-            add_event(tx, at=ctx.wall(), kind="budget", job=self.name, message=str(cause))
-        log.warning("%s", cause)
-        return JobResult(total, status="skipped", note=str(cause))
 
     # -- accounts ----------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ import logging
 from datetime import datetime
 
 from jobs.base import JobContext, JobResult
+from jobs.budget import check_budget, skipped_for_budget
+from jobs.errors import BudgetExhausted
 from jobs.platform import Page
 from jobs.subjects import Subject, select_subjects, store_poll_post
 from storage.engine import Tx
@@ -27,6 +29,10 @@ class PollsJob:
         stored = 0
         for start in range(0, len(open_polls), BATCH):
             batch = open_polls[start : start + BATCH]
+            try:
+                check_budget(ctx)  # a lookup reads posts: it counts against the cap
+            except BudgetExhausted as exc:
+                return skipped_for_budget(ctx, self.name, exc, stored)
             page = ctx.platform.lookup([p.key for p in batch])
             now = ctx.clock.now()  # one time for the batch: the answer it was read from
             with ctx.write() as tx:

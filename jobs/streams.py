@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from jobs.base import JobContext, PartialRun
-from jobs.errors import BudgetExhausted
+from jobs.budget import check_budget
 from jobs.platform import Page
 from storage.cursors import CursorState, load_cursor, save_cursor
 from storage.engine import Tx
@@ -73,16 +73,6 @@ class StreamResult:
 
 def _s(value: int | None) -> str | None:
     return None if value is None else str(value)
-
-
-def check_budget(ctx: JobContext) -> None:
-    used = ctx.usage.posts_read_this_month()
-    cap = ctx.options.monthly_post_reads
-    if used >= cap:
-        raise BudgetExhausted(
-            f"monthly read cap reached: {used} of {cap} posts read in {ctx.usage.month()}; "
-            "collection resumes next month (POLLBOT_MONTHLY_POST_READS)"
-        )
 
 
 def run_stream(ctx: JobContext, *, cursor_name: str, fetch: Fetch, sink: Sink[Any]) -> StreamResult:

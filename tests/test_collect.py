@@ -130,6 +130,22 @@ def test_account_streams_cost_two_requests_when_idle(
     assert after["search_recent"] - before["search_recent"] == 1
 
 
+def test_read_cap_applies_to_the_polls_job_too(
+    mock_factory: Any, app_for: Callable[..., App]
+) -> None:
+    start = datetime(2022, 11, 30, 0, 0, tzinfo=UTC)
+    mock = mock_factory(generated_scenario(count=2000, hours=2, start=start))
+    mock.set_clock(datetime(2022, 11, 30, 6, 0, tzinfo=UTC))
+    app = app_for(mock, monthly_post_reads=450)
+    track(app.db(), Subject("poll", POLL), now=app.wall())
+    assert collect(app).status == "skipped"  # the cap, reached by collection
+    lookups = mock_stats(mock.url)["requests"].get("tweets_lookup", 0)
+    outcome = collect(app, "polls")
+    assert outcome.status == "skipped"
+    assert outcome.error and "monthly read cap reached" in outcome.error
+    assert mock_stats(mock.url)["requests"].get("tweets_lookup", 0) == lookups  # nothing read
+
+
 def test_read_cap_stops_collection_and_says_why(
     mock_factory: Any, app_for: Callable[..., App]
 ) -> None:

@@ -19,12 +19,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from jobs.base import JobContext, JobResult
+from jobs.budget import check_budget
 from jobs.errors import DuplicatePost, PlatformRejected, PollbotError, UsageError
 from jobs.mentions.access import allowed, operator_ids
 from jobs.mentions.commands import COMMANDS, help_text
 from jobs.mentions.parse import parse_mention
 from jobs.platform import Page, Post
-from jobs.streams import Plain, check_budget, run_stream
+from jobs.streams import Plain, run_stream
 from jobs.summary import compose_reply
 from storage.cursors import load_cursor
 from storage.engine import Tx
