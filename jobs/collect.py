@@ -16,16 +16,9 @@ from jobs.ingest import ScoredSink, Scores, to_rows
 from jobs.platform import Page
 from jobs.streams import StreamResult, run_stream
 from jobs.subjects import Subject, select_subjects, store_poll_post
+from storage import subjects as stored
 from storage.engine import Tx
 from storage.posts import insert_posts
-from storage.subjects import (
-    add_subject,
-    close_conversation,
-    get_subject,
-    set_account_user,
-    subject_collected,
-    subject_failed,
-)
 
 log = logging.getLogger("pollbot.collect")
 # How often followed accounts' names are read again from their ids.
@@ -58,7 +51,7 @@ class CollectJob:
                 failed.append(self._skip(ctx, subject, cause))
             else:
                 with ctx.write() as tx:
-                    subject_collected(tx, subject.stored_id, at=ctx.clock.now())
+                    stored.subject_collected(tx, subject.stored_id, at=ctx.clock.now())
                 if subject.failure is not None:
                     log.info("%s: collected again", subject.label)
             if ctx.stop.is_set():
@@ -73,7 +66,7 @@ class CollectJob:
         answer): recorded on the subject and skipped; the others are still collected."""
         reason = str(cause)
         with ctx.write() as tx:
-            subject_failed(tx, subject.stored_id, reason=reason, at=ctx.clock.now())
+            stored.subject_failed(tx, subject.stored_id, reason=reason, at=ctx.clock.now())
         log.error("%s: collection failed, skipped: %s", subject.label, reason)
         return f"{subject.label}: {reason}"
 
@@ -120,8 +113,10 @@ class CollectJob:
     def _resolve(self, ctx: JobContext, account: Subject) -> int:
         user = ctx.platform.user_by_username(account.key)
         with ctx.write() as tx:
-            set_account_user(tx, account.stored_id, user_id=int(user.id), username=user.username,
-                             at=ctx.clock.now())  # fmt: skip
+            stored.set_account_user(
+                tx, account.stored_id, user_id=int(user.id), username=user.username,
+                at=ctx.clock.now(),
+            )  # fmt: skip
         return int(user.id)
 
     def _refresh_names(self, ctx: JobContext) -> None:
@@ -143,8 +138,9 @@ class CollectJob:
                     continue  # gone: its collection says so
                 if f"@{user.username}" != account.display:
                     log.info("%s is now @%s", account.display or account.label, user.username)
-                set_account_user(tx, account.stored_id, user_id=int(user.id),
-                                 username=user.username, at=now)  # fmt: skip
+                stored.set_account_user(
+                    tx, account.stored_id, user_id=int(user.id), username=user.username, at=now
+                )
 
     def _adopt_polls(self, ctx: JobContext, tx: Tx, account: Subject, page: Page) -> int:
         """A post of a tracked account that carries a poll becomes a tracked poll."""
@@ -152,9 +148,9 @@ class CollectJob:
         adopted = 0
         for post in page.posts:
             poll = polls.get(post.poll_id or "")
-            if poll is None or get_subject(tx, "poll", post.id) is not None:
+            if poll is None or stored.get_subject(tx, "poll", post.id) is not None:
                 continue
-            subject, _ = add_subject(
+            subject, _ = stored.add_subject(
                 tx,
                 kind="poll",
                 key=post.id,
@@ -185,7 +181,7 @@ class CollectJob:
         now = ctx.clock.now()
         if created is not None and result.complete and now - created > ctx.options.search_window:
             with ctx.write() as tx:
-                close_conversation(tx, poll.stored_id, at=now)
+                stored.close_conversation(tx, poll.stored_id, at=now)
             log.info("poll %s: conversation older than the search window, closed", poll.key)
         return result.new
 

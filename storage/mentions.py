@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
 from storage.models import MentionRow
+from storage.rows import update_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +79,5 @@ def finish_mention(
     reply_id: int | None = None,
 ) -> None:
     """Record how a mention was handled: ``ignored``, ``replied``, ``failed`` or ``dry_run``."""
-    row = session.get(MentionRow, post_id)
-    if row is None:
-        return
-    row.state, row.command, row.handled_at = state, command, at
-    if reply_text is not None:
-        row.reply_text = reply_text
-    if reply_id is not None:
-        row.reply_id = reply_id
+    update_row(session, MentionRow, post_id, state=state, command=command, handled_at=at,
+               reply_text=reply_text, reply_id=reply_id)  # fmt: skip

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import SubjectRow
+from storage.rows import update_row
 
 Kind = Literal["account", "poll"]
 KINDS: tuple[Kind, ...] = ("account", "poll")
@@ -176,12 +177,9 @@ def set_account_user(
 ) -> None:
     """The account's user, looked up (at ``at``): its id, and its name as the platform spells
     it now (an account is followed by its id: a rename changes only this name)."""
-    row = session.get(SubjectRow, subject_id)
-    if row is not None:
-        row.platform_id = user_id
-        row.display = f"@{username}"
-        if at is not None:
-            row.named_at = at
+    update_row(
+        session, SubjectRow, subject_id, platform_id=user_id, display=f"@{username}", named_at=at
+    )
 
 
 def describe_poll(
@@ -194,33 +192,24 @@ def describe_poll(
     ends_at: datetime | None = None,
 ) -> None:
     """What the poll's post says: its text, its time, and the poll it carries (if any)."""
-    row = session.get(SubjectRow, subject_id)
-    if row is None:
-        return
-    row.display, row.created_at = text, created_at
-    if poll_id is not None:
-        row.poll_id, row.poll_ends_at = poll_id, ends_at
+    ends_at = ends_at if poll_id is not None else None
+    update_row(session, SubjectRow, subject_id, display=text, created_at=created_at,
+               poll_id=poll_id, poll_ends_at=ends_at)  # fmt: skip
 
 
 def close_poll(session: Session, subject_id: int, *, at: datetime) -> None:
     """The poll's voting closed: its final snapshot is stored, no more are taken."""
-    row = session.get(SubjectRow, subject_id)
-    if row is not None:
-        row.closed_at = at
+    update_row(session, SubjectRow, subject_id, closed_at=at)
 
 
 def close_conversation(session: Session, subject_id: int, *, at: datetime) -> None:
     """The poll's conversation left the search window: its replies are collected for good."""
-    row = session.get(SubjectRow, subject_id)
-    if row is not None:
-        row.conversation_closed_at = at
+    update_row(session, SubjectRow, subject_id, conversation_closed_at=at)
 
 
 def subject_failed(session: Session, subject_id: int, *, reason: str, at: datetime) -> None:
     """Its collection failed (and was skipped): why, for ``track list`` and ``status``."""
-    row = session.get(SubjectRow, subject_id)
-    if row is not None:
-        row.failure, row.failed_at = reason, at
+    update_row(session, SubjectRow, subject_id, failure=reason, failed_at=at)
 
 
 def subject_collected(session: Session, subject_id: int, *, at: datetime) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
 from storage.models import SubjectPost, SubjectRow, SummaryPart, SummaryRow
+from storage.rows import update_row
 from storage.subjects import Subject, _subject
 
 
@@ -146,9 +147,7 @@ def pending_summaries(session: Session) -> list[tuple[int, datetime]]:
 
 def part_posted(session: Session, summary_id: int, position: int, *, post_id: int) -> None:
     """A part went out as ``post_id``: recorded the moment it is known."""
-    row = session.get(SummaryPart, (summary_id, position))
-    if row is not None:
-        row.post_id = post_id
+    update_row(session, SummaryPart, (summary_id, position), post_id=post_id)
 
 
 def summary_posted(session: Session, summary_id: int, *, at: datetime) -> None:
@@ -158,9 +157,7 @@ def summary_posted(session: Session, summary_id: int, *, at: datetime) -> None:
 
 
 def summary_failed(session: Session, summary_id: int, *, error: str) -> None:
-    row = session.get(SummaryRow, summary_id)
-    if row is not None:
-        row.state, row.error = "failed", error
+    update_row(session, SummaryRow, summary_id, state="failed", error=error)
 
 
 def count_summaries(session: Session, subject_id: int, *, state: str) -> int:

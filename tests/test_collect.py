@@ -130,14 +130,20 @@ def test_account_streams_cost_two_requests_when_idle(
     assert after["search_recent"] - before["search_recent"] == 1
 
 
-def test_read_cap_applies_to_the_polls_job_too(
-    mock_factory: Any, app_for: Callable[..., App]
-) -> None:
+def capped_poll(mock_factory: Any, app_for: Callable[..., App]) -> tuple[Any, App]:
+    """A poll with 2,000 replies on 30 November, and an App whose cap is 450 reads."""
     start = datetime(2022, 11, 30, 0, 0, tzinfo=UTC)
     mock = mock_factory(generated_scenario(count=2000, hours=2, start=start))
     mock.set_clock(datetime(2022, 11, 30, 6, 0, tzinfo=UTC))
     app = app_for(mock, monthly_post_reads=450)
     track(app.db(), Subject("poll", POLL), now=app.wall())
+    return mock, app
+
+
+def test_read_cap_applies_to_the_polls_job_too(
+    mock_factory: Any, app_for: Callable[..., App]
+) -> None:
+    mock, app = capped_poll(mock_factory, app_for)
     assert collect(app).status == "skipped"  # the cap, reached by collection
     lookups = mock_stats(mock.url)["requests"].get("tweets_lookup", 0)
     outcome = collect(app, "polls")
@@ -149,11 +155,7 @@ def test_read_cap_applies_to_the_polls_job_too(
 def test_read_cap_stops_collection_and_says_why(
     mock_factory: Any, app_for: Callable[..., App]
 ) -> None:
-    start = datetime(2022, 11, 30, 0, 0, tzinfo=UTC)
-    mock = mock_factory(generated_scenario(count=2000, hours=2, start=start))
-    mock.set_clock(datetime(2022, 11, 30, 6, 0, tzinfo=UTC))
-    app = app_for(mock, monthly_post_reads=450)
-    track(app.db(), Subject("poll", POLL), now=app.wall())
+    mock, app = capped_poll(mock_factory, app_for)
     outcome = collect(app)
     assert outcome.status == "skipped"
     assert outcome.error and "monthly read cap reached" in outcome.error

@@ -15,14 +15,7 @@ from datetime import datetime, timedelta
 from jobs.base import JobContext
 from jobs.errors import DuplicatePost, PlatformRejected
 from jobs.platform import Media, Post
-from storage.summaries import (
-    part_posted,
-    pending_summaries,
-    summary_chart,
-    summary_failed,
-    summary_parts,
-    summary_posted,
-)
+from storage import summaries as stored
 
 log = logging.getLogger("pollbot.summarize")
 LOOKBACK = timedelta(minutes=10)
@@ -42,7 +35,7 @@ def _find(own: list[Post], text: str, reply_to: str | None) -> str | None:
 def publish_pending(ctx: JobContext) -> int:
     """Post every pending summary's missing parts; returns how many summaries completed."""
     with ctx.read() as session:
-        pending = pending_summaries(session)
+        pending = stored.pending_summaries(session)
     done = 0
     for summary_id, created_at in pending:
         if ctx.stop.is_set():
@@ -54,8 +47,8 @@ def publish_pending(ctx: JobContext) -> int:
 
 def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
     with ctx.read() as session:
-        parts = summary_parts(session, summary_id)
-        chart = summary_chart(session, summary_id)
+        parts = stored.summary_parts(session, summary_id)
+        chart = stored.summary_chart(session, summary_id)
     own: list[Post] | None = None
     reply_to: str | None = None
     for part in parts:
@@ -84,15 +77,15 @@ def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
                 _fail(ctx, summary_id, str(exc))
                 return False
         with ctx.write() as tx:
-            part_posted(tx, summary_id, position, post_id=int(found))
+            stored.part_posted(tx, summary_id, position, post_id=int(found))
         reply_to = found
     with ctx.write() as tx:
-        summary_posted(tx, summary_id, at=ctx.clock.now())
+        stored.summary_posted(tx, summary_id, at=ctx.clock.now())
     log.info("summary %d posted (%d parts)", summary_id, len(parts))
     return True
 
 
 def _fail(ctx: JobContext, summary_id: int, error: str) -> None:
     with ctx.write() as tx:
-        summary_failed(tx, summary_id, error=error)
+        stored.summary_failed(tx, summary_id, error=error)
     log.error("summary %d failed: %s", summary_id, error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from bot.mock_api.errors import invalid, not_found, unsupported_auth
@@ -62,11 +63,9 @@ def user(state: MockState, req: Request) -> Reply:
     return json_reply({"data": user_json(found)})
 
 
-def users(state: MockState, req: Request) -> Reply:
-    """``GET /2/users?ids=``: up to 100 users; each missing one is an entry of ``errors``."""
-    check_params(req.query, ("ids", "expansions", "tweet.fields", "user.fields"))
-    user_shape(req.query)
-    raw = req.query.get("ids", "")
+def _ids(query: Mapping[str, str]) -> list[int]:
+    """The ``ids`` parameter of a lookup, as X takes it: 1 to 100 ids, each once, in order."""
+    raw = query.get("ids", "")
     parts = [p for p in raw.split(",") if p]
     if not parts:
         raise invalid("ids", [], "The `ids` query parameter can not be empty")
@@ -74,8 +73,15 @@ def users(state: MockState, req: Request) -> Reply:
         raise invalid(
             "ids", raw, f"The `ids` query parameter value [{raw}] is not between 1 and 100"
         )
+    return list(dict.fromkeys(parse_id(p, "ids") for p in parts))
+
+
+def users(state: MockState, req: Request) -> Reply:
+    """``GET /2/users?ids=``: up to 100 users; each missing one is an entry of ``errors``."""
+    check_params(req.query, ("ids", "expansions", "tweet.fields", "user.fields"))
+    user_shape(req.query)
     found, errors = [], []
-    for user_id in dict.fromkeys(parse_id(p, "ids") for p in parts):
+    for user_id in _ids(req.query):
         user = state.world.user(user_id)
         if user is None:
             errors.append(not_found("user", "ids", str(user_id)))
@@ -210,18 +216,10 @@ def search_recent(state: MockState, req: Request) -> Reply:
 
 def tweets_lookup(state: MockState, req: Request) -> Reply:
     check_params(req.query, ("ids", *_FIELDS))
-    raw = req.query.get("ids", "")
-    parts = [p for p in raw.split(",") if p]
-    if not parts:
-        raise invalid("ids", [], "The `ids` query parameter can not be empty")
-    if len(parts) > 100:
-        raise invalid(
-            "ids", raw, f"The `ids` query parameter value [{raw}] is not between 1 and 100"
-        )
+    ids = _ids(req.query)
     shape = tweet_shape(req.query)
-    ids = [parse_id(p, "ids") for p in parts]
     recs, errors = [], []
-    for post_id in dict.fromkeys(ids):
+    for post_id in ids:
         rec = state.world.visible(post_id, req.now_ms)
         if rec is None:
             errors.append(not_found("tweet", "ids", str(post_id), "ids"))
