@@ -37,6 +37,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to an empty PostgreSQL schema of this test's own, for what only PostgreSQL does
+    (a server that goes away); dropped afterwards."""
+    with pg_schema(_pg_or_skip(), prefix="t_") as url:
+        yield url
+
+
+@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     upgrade(database)

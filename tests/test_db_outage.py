@@ -44,6 +44,12 @@ def outage(db_url: str) -> Iterator[Outage]:
         yield out
 
 
+@pytest.fixture
+def pg_outage(pg_url: str) -> Iterator[Outage]:
+    with outage_for(pg_url) as out:
+        yield out
+
+
 def runs(db: Database, job: str = "collect") -> list[JobRun]:
     with db.read() as s:
         return list(s.scalars(select(JobRun).where(JobRun.job == job).order_by(JobRun.id)))
@@ -162,10 +168,11 @@ def test_a_run_ending_while_the_database_is_down_is_recorded_when_it_is_back(
 
 
 def test_jobs_run_losing_the_database_says_one_line_and_exits_1(
-    db_url: str, outage: Outage, mock_factory: Any, tmp_path: Path
+    pg_outage: Outage, mock_factory: Any, tmp_path: Path
 ) -> None:
-    if outage.proxy is None:
-        pytest.skip("a process's SQLite file cannot be taken from it: see the daemon test")
+    """PostgreSQL only: a process's SQLite file cannot be taken from it (the daemon test
+    covers SQLite with an injected I/O error)."""
+    outage, db_url = pg_outage, pg_outage.db_url
     mock = mock_factory(generated_scenario(count=600, hours=10))
     mock.set_clock(T0 + timedelta(hours=11))
     mock_control(mock.url, "faults", {"endpoint": "search_recent", "delay_s": 1.5, "times": 3})
@@ -195,10 +202,9 @@ def test_jobs_run_losing_the_database_says_one_line_and_exits_1(
 
 
 def test_sigterm_while_postgresql_is_down_exits_without_a_traceback(
-    db_url: str, outage: Outage, mock_factory: Any, tmp_path: Path
+    pg_outage: Outage, mock_factory: Any, tmp_path: Path
 ) -> None:
-    if outage.proxy is None:
-        pytest.skip("PostgreSQL's case: a server that goes away")
+    outage, db_url = pg_outage, pg_outage.db_url
     mock = mock_factory(generated_scenario(count=300, hours=10))
     mock.set_clock(T0 + timedelta(hours=11))
     env = env_for(

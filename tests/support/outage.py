@@ -117,6 +117,7 @@ class Outage:
 
     def __init__(self, db_url: str) -> None:
         parsed = make_url(db_url)
+        self.db_url = db_url  # the database itself, not through the outage
         self.proxy: TcpProxy | None = None
         self.sqlite: SqliteFault | None = None
         if parsed.get_backend_name() == "postgresql":
