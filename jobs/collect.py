@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from jobs.base import JobContext, JobResult, PartialRun
 from jobs.budget import skipped_for_budget
-from jobs.errors import BudgetExhausted, PlatformRejected
+from jobs.errors import BudgetExhausted, PlatformError, PlatformRejected
 from jobs.ingest import ScoredSink, Scores, to_rows
 from jobs.platform import Page
 from jobs.streams import StreamResult, run_stream
@@ -130,7 +130,14 @@ class CollectJob:
         ]
         if not due:
             return
-        users = {u.id: u for u in ctx.platform.users([str(a.platform_id) for a in due])}
+        try:
+            found = ctx.platform.users([str(a.platform_id) for a in due])
+        except PlatformError as exc:
+            # Names are what the accounts are shown by, not what they are followed by: a
+            # lookup that fails costs no collection, and is tried again next run.
+            log.warning("reading followed accounts' names failed: %s", exc)
+            return
+        users = {u.id: u for u in found}
         with ctx.write() as tx:
             for account in due:
                 user = users.get(str(account.platform_id))
@@ -189,9 +196,9 @@ class CollectJob:
         page = ctx.platform.lookup([poll.key])
         post = next((p for p in page.posts if p.id == poll.key), None)
         with ctx.write() as tx:
-            if post is not None and poll.id is not None:
+            if post is not None:
                 found = next((p for p in page.polls if p.id == post.poll_id), None)
-                store_poll_post(tx, poll.id, post, found)
+                store_poll_post(tx, poll.stored_id, post, found)
         return post.created_at if post else None
 
     # -- shared ------------------------------------------------------------------------------

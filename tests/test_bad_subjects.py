@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from tests.support.cli import run_cli
 from tests.support.crash import read_store
 from tests.support.env import env_for, settings_for
 from tests.support.jobs import run_now
-from tests.support.mock import mock_control, post_as, replies_to
+from tests.support.mock import mock_control, mock_stats, post_as, replies_to
 
 POLL = "1593767953706921985"
 ELON = "44196397"
@@ -189,3 +189,18 @@ def test_a_renamed_account_is_still_followed_and_its_old_name_is_not(
     env = env_for(db_url, after.url)
     assert "account  @elonmusk (now @elon_renamed)" in run_cli("track", "list", env=env).out
     assert json.loads(run_cli("track", "list", "--json", env=env).out)[0]["renamed"] is True
+
+
+def test_a_failed_lookup_of_names_costs_no_collection(
+    setup: tuple[Any, Callable[..., App]],
+) -> None:
+    mock, make = setup
+    app = make()
+    track(app.db(), Subject("account", "elonmusk"), now=app.wall(), platform=app.platform())
+    mock.set_clock(AFTER_THE_DAY + timedelta(days=1, minutes=1))  # the names are due again
+    mock_control(mock.url, "faults", {"endpoint": "users", "status": 400, "times": 1})
+    outcome = collect(make())  # a new process: its platform clock reads the day that passed
+    assert outcome.status == "ok", outcome.error
+    assert outcome.items > 0
+    assert by_key(app)["elonmusk"]["failure"] is None
+    assert mock_stats(mock.url)["requests"].get("users", 0) == 1  # the lookup was made
