@@ -160,6 +160,7 @@ class App:
             summary_cron=s.summary_cron,
             timezone=s.timezone,
             operators=s.operators,
+            collect_every=s.collect_every,
         )
 
     def job_context(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -37,6 +38,8 @@ from storage.heartbeat import beat, stop_beat
 
 log = logging.getLogger("pollbot.daemon")
 HEARTBEAT_EVERY = timedelta(seconds=10)
+# At start-up these run before the first summarize (it judges what is due on what they store).
+FIRST_BEFORE_SUMMARIES = ("collect", "polls")
 
 
 class Daemon:
@@ -61,6 +64,7 @@ class Daemon:
         self.started_at = app.wall()
         self._platforms: dict[str, XPlatform] = {}
         self._started: set[str] = set()
+        self._before_summaries: set[str] = set()
         self._inflight = 0
         self._idle = threading.Condition()
         self._returned = threading.Event()
@@ -108,6 +112,7 @@ class Daemon:
             with self._idle:
                 self._inflight -= 1
                 self._idle.notify_all()
+            self._ran_at_start(name)
         self.metrics.observe_run(outcome)
         try:
             self.metrics.posts_read_month.set(self.app.usage().posts_read_this_month())
@@ -115,6 +120,19 @@ class Daemon:
             log.debug("could not read this month's usage", exc_info=True)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
+
+    def _ran_at_start(self, name: str) -> None:
+        """At start-up, summarize runs only once collect and polls have run (however they
+        ended): what is due is then judged on what they stored, not on yesterday's store."""
+        with self._idle:
+            if name not in self._before_summaries:
+                return
+            self._before_summaries.discard(name)
+            if self._before_summaries or "summarize" not in self.jobs or self.stop.is_set():
+                return
+        with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
+            self.scheduler.modify_job("summarize", next_run_time=datetime.now(UTC))
+        log.debug("collect and polls ran: summaries from now on")
 
     def _keep_unrecorded(self, exc: RunNotRecorded) -> RunOutcome:
         """A run ended while the database was away: keep its end to write later."""
@@ -254,17 +272,20 @@ class Daemon:
             n = app.scoring_processes()
             scoring = f"; scoring in {n} process{'es' if n > 1 else ''} of its own" if n else ""
         now = datetime.now(UTC)
+        self._before_summaries = {n for n in FIRST_BEFORE_SUMMARIES if n in self.jobs}
         for name, sched in schedules(app.settings, speed=self.speed).items():
             if name not in self.jobs:
                 continue
             every = sched.every.total_seconds()
+            held = name == "summarize" and self._before_summaries
             self.scheduler.add_job(
                 self._fire,
                 IntervalTrigger(seconds=every),
                 args=[name],
                 id=name,
                 name=name,
-                next_run_time=now,
+                # Held (paused) until collect and polls have run once: see _ran_at_start.
+                next_run_time=None if held else now,
                 misfire_grace_time=max(1, int(every)),
             )
         self.scheduler.add_job(

@@ -49,6 +49,9 @@ class JobOptions:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     operators: tuple[str, ...] = ()
     search_window: timedelta = timedelta(days=7)
+    # How often collect runs: a summary whose window collection has not completed this long
+    # after its end goes out saying how far it counted.
+    collect_every: timedelta = timedelta(minutes=15)
 
 
 @dataclass

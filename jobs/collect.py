@@ -36,9 +36,10 @@ class CollectJob:
         for subject in _subjects(ctx):
             attempted += 1
             try:
-                total += (
+                result = (
                     self._account(ctx, subject) if subject.is_account else self._poll(ctx, subject)
                 )
+                total += result.new
             except Exception as exc:
                 cause, items = PartialRun.unwrap(exc)
                 total += items
@@ -50,8 +51,12 @@ class CollectJob:
                     raise PartialRun.of(cause, total) from cause
                 failed.append(self._skip(ctx, subject, cause))
             else:
+                # How far its replies are complete moves only with a finished pass.
+                through = result.complete_through if result.complete else None
                 with ctx.write() as tx:
-                    stored.subject_collected(tx, subject.stored_id, at=ctx.clock.now())
+                    stored.subject_collected(
+                        tx, subject.stored_id, at=ctx.clock.now(), through=through
+                    )
                 if subject.failure is not None:
                     log.info("%s: collected again", subject.label)
             if ctx.stop.is_set():
@@ -72,7 +77,7 @@ class CollectJob:
 
     # -- accounts ----------------------------------------------------------------------------
 
-    def _account(self, ctx: JobContext, account: Subject) -> int:
+    def _account(self, ctx: JobContext, account: Subject) -> StreamResult:
         user_id = account.platform_id or self._resolve(ctx, account)
         ctx.progress.update(subject=account.label)
 
@@ -108,7 +113,7 @@ class CollectJob:
             sink=self._replies_sink(ctx, account),
         )
         self._log(account, result)
-        return result.new
+        return result
 
     def _resolve(self, ctx: JobContext, account: Subject) -> int:
         user = ctx.platform.user_by_username(account.key)
@@ -173,7 +178,7 @@ class CollectJob:
 
     # -- polls -------------------------------------------------------------------------------
 
-    def _poll(self, ctx: JobContext, poll: Subject) -> int:
+    def _poll(self, ctx: JobContext, poll: Subject) -> StreamResult:
         ctx.progress.update(subject=poll.label)
         created = poll.created_at or self._describe(ctx, poll)
         result = run_stream(
@@ -190,7 +195,7 @@ class CollectJob:
             with ctx.write() as tx:
                 stored.close_conversation(tx, poll.stored_id, at=now)
             log.info("poll %s: conversation older than the search window, closed", poll.key)
-        return result.new
+        return result
 
     def _describe(self, ctx: JobContext, poll: Subject) -> datetime | None:
         page = ctx.platform.lookup([poll.key])

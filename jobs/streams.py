@@ -8,6 +8,11 @@ pages were stored would skip them forever. So while a pass is in flight the curs
 resumed pass asks for ``since_id < id < pass_until_id``. Only when the last page of the pass
 is stored does ``since_id`` become the pass's newest id. Each page and its cursor move are
 one transaction: a crash anywhere loses nothing and stores nothing twice.
+
+A pass also records when it began: the platform's time of its first answer (read off that
+answer's ``date`` header, less a second for the header's rounding). Once the pass finishes,
+every post created before that time is stored (``complete_through``), which is what tells a
+summary its window is complete.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from jobs.base import JobContext, PartialRun
@@ -35,6 +41,7 @@ P = TypeVar("P")
 # whose scoring (in another process) is under way while the next is fetched and an earlier
 # one stored. Two keep both CPUs busy; more would only hold pages a stop throws away.
 READ_AHEAD = 2
+ANSWER_SLACK = timedelta(seconds=1)
 
 
 class Sink(Protocol[P]):
@@ -69,6 +76,8 @@ class StreamResult:
     seen: int = 0
     new: int = 0
     complete: bool = False
+    # Every post created before this is stored (the cursor's, after the run).
+    complete_through: datetime | None = None
 
 
 def _s(value: int | None) -> str | None:
@@ -93,6 +102,7 @@ def _run_passes(
 ) -> None:
     with ctx.read() as session:
         state = load_cursor(session, cursor_name)
+    result.complete_through = state.complete_through
     resumed = state.in_pass
     _run_pass(ctx, state, fetch=fetch, sink=sink, result=result)
     if resumed and result.complete and not ctx.stop.is_set():
@@ -130,11 +140,14 @@ def _store_pages(
                 return
             check_budget(ctx)  # raises: the cap is why the next page was not asked for
             return  # the month turned meanwhile: the next run goes on
+        if not state.in_pass and state.pass_started_at is None:
+            state = replace(state, pass_started_at=ahead.first_answer_at)
         if item is None:
             # The platform had nothing at all (no page): the pass is complete as it stands.
             state = _complete(state)
             _save_only(ctx, state)
             result.complete = True
+            result.complete_through = state.complete_through
             return
         page, pending = item
         prepared = pending.result()  # its error (ScoringFailed) fails the run, cursor safe
@@ -142,7 +155,7 @@ def _store_pages(
         last = page.next_token is None
         if ids:
             newest = state.pass_newest_id or max(ids)
-            state = CursorState(cursor_name, state.since_id, newest, min(ids))
+            state = replace(state, pass_newest_id=newest, pass_until_id=min(ids))
         if last:
             state = _complete(state)
         with ctx.write() as tx:
@@ -154,6 +167,7 @@ def _store_pages(
         ctx.progress.update(pages=1, seen=len(ids), new=new)
         if last:
             result.complete = True
+            result.complete_through = state.complete_through
             return
         if ctx.stop.is_set():  # pages fetched ahead are left for the next run
             log.info(
@@ -189,6 +203,10 @@ class _ReadAhead(Generic[P]):
         self._prepare = prepare
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead")
         self._queue: deque[Future[tuple[Page, Future[P]] | _Halt | None]] = deque()
+        # The platform's time of the first answer, read right after it (on the worker, before
+        # any later answer moves the clock), less a second: the header has whole seconds,
+        # and what the answer holds was gathered a moment before it was sent.
+        self.first_answer_at: datetime | None = None
 
     def __enter__(self) -> _ReadAhead[P]:
         return self
@@ -213,6 +231,8 @@ class _ReadAhead(Generic[P]):
         if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
             return _HALT
         page = next(self._pages, None)  # after the last page (or an error): None, no request
+        if self.first_answer_at is None:
+            self.first_answer_at = ctx.clock.now() - ANSWER_SLACK
         if page is None:
             return None
         return page, self._prepare(page)
@@ -222,7 +242,12 @@ def _complete(state: CursorState) -> CursorState:
     since = state.since_id
     if state.pass_newest_id is not None:
         since = max(since or 0, state.pass_newest_id)
-    return CursorState(state.name, since, None, None)
+    through = state.complete_through
+    if state.pass_started_at is not None:
+        # A pass resumed from a cursor stored before passes recorded their start has none:
+        # it completes without moving this; the next pass does.
+        through = max(through, state.pass_started_at) if through else state.pass_started_at
+    return CursorState(state.name, since, None, None, None, through)
 
 
 def _save_only(ctx: JobContext, state: CursorState) -> None:

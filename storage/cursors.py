@@ -16,6 +16,10 @@ class CursorState:
     since_id: int | None = None
     pass_newest_id: int | None = None
     pass_until_id: int | None = None
+    # When the pass in flight began, and when the last finished pass began (platform
+    # clock): every post created before ``complete_through`` is stored.
+    pass_started_at: datetime | None = None
+    complete_through: datetime | None = None
 
     @property
     def in_pass(self) -> bool:
@@ -26,7 +30,14 @@ def load_cursor(session: Session, name: str) -> CursorState:
     row = session.get(Cursor, name)
     if row is None:
         return CursorState(name)
-    return CursorState(name, row.since_id, row.pass_newest_id, row.pass_until_id)
+    return CursorState(
+        name,
+        row.since_id,
+        row.pass_newest_id,
+        row.pass_until_id,
+        row.pass_started_at,
+        row.complete_through,
+    )
 
 
 def save_cursor(session: Session, state: CursorState, *, now: datetime) -> None:
@@ -37,4 +48,6 @@ def save_cursor(session: Session, state: CursorState, *, now: datetime) -> None:
     row.since_id = state.since_id
     row.pass_newest_id = state.pass_newest_id
     row.pass_until_id = state.pass_until_id
+    row.pass_started_at = state.pass_started_at
+    row.complete_through = state.complete_through
     row.updated_at = now

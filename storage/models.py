@@ -99,6 +99,9 @@ class SubjectRow(Base):
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When an account's name was last read from its user id (platform clock).
     named_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every reply created before this (platform clock) is stored: the start of the last
+    # finished pass over its replies. Summaries wait for it to pass their window's end.
+    collected_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PostRow(Base):
@@ -122,15 +125,26 @@ class PostRow(Base):
     neg: Mapped[float | None] = mapped_column(Float)
     label: Mapped[str | None] = mapped_column(String(8))  # null = not scored (not English)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # storage.textkey.copy_key of the text: equal for copy-pasted texts; null under 5 words.
+    copy_key: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SubjectPost(Base):
-    """Which subject's stream a post came in on. Created time and score are copied here so
-    the summary aggregates are one range scan of a covering index, never a join."""
+    """Which subject's stream a post came in on. Created time, score, author and copy key
+    are copied here so the summary aggregates (sentiment and who is speaking) are one range
+    scan of a covering index, never a join."""
 
     __tablename__ = "subject_posts"
     __table_args__ = (
-        Index("ix_subject_posts_window", "subject_id", "created_at", "label", "compound"),
+        Index(
+            "ix_subject_posts_window",
+            "subject_id",
+            "created_at",
+            "label",
+            "compound",
+            "author_id",
+            "copy_key",
+        ),
     )
 
     subject_id: Mapped[int] = mapped_column(
@@ -142,6 +156,8 @@ class SubjectPost(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     label: Mapped[str | None] = mapped_column(String(8))
     compound: Mapped[float | None] = mapped_column(Float)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_key: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PollSnapshot(Base):
@@ -160,7 +176,9 @@ class PollSnapshot(Base):
 class Cursor(Base):
     """Where a stream stands. ``since_id`` is the high-water mark of completed passes; while a
     pass is in flight (pages come newest first) ``pass_newest_id`` is what ``since_id`` becomes
-    when it completes and ``pass_until_id`` the oldest id stored so far (resume below it)."""
+    when it completes and ``pass_until_id`` the oldest id stored so far (resume below it).
+    ``pass_started_at`` is when the pass in flight began and ``complete_through`` when the
+    last finished one did (platform clock): every post created before it is stored."""
 
     __tablename__ = "cursors"
 
@@ -169,6 +187,8 @@ class Cursor(Base):
     pass_newest_id: Mapped[int | None] = mapped_column(BigInteger)
     pass_until_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pass_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complete_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SummaryRow(Base):
@@ -180,11 +200,17 @@ class SummaryRow(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     final: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(8))  # pending, posted, dry_run, failed
+    # waiting (for collection to pass the window's end; no parts yet), pending, posted,
+    # dry_run, failed
+    state: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(SafeText)
     chart_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The window's counts as composed (``summaries --json`` ``counts``), and how far the
+    # subject's collection was complete then (platform clock).
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    collected_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SummaryPart(Base):

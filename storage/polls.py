@@ -64,6 +64,15 @@ def latest_snapshot(
     return _snapshot(row) if row else None
 
 
+def first_snapshot_after(session: Session, subject_id: int, *, after: datetime) -> Snapshot | None:
+    """The earliest snapshot taken after ``after``."""
+    query = select(PollSnapshot).where(
+        PollSnapshot.subject_id == subject_id, PollSnapshot.taken_at > after
+    )
+    row = session.scalars(query.order_by(PollSnapshot.taken_at).limit(1)).first()
+    return _snapshot(row) if row else None
+
+
 def snapshots(
     session: Session,
     subject_id: int,

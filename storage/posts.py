@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.models import PostRow, SubjectPost
+from storage.textkey import copy_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +38,17 @@ class NewPost:
     label: str | None = None
 
 
-_POST_FIELDS = tuple(f.name for f in fields(NewPost))
-_LINK_FIELDS = ("subject_id", "post_id", "created_at", "label", "compound")
+# The posts' columns: a NewPost's fields, and the copy key insert_posts computes from its text.
+_POST_FIELDS = (*(f.name for f in fields(NewPost)), "copy_key")
+_LINK_FIELDS = ("subject_id", "post_id", "created_at", "label", "compound", "author_id", "copy_key")
 
 
 def insert_posts(session: Session, rows: Sequence[NewPost], *, subject_id: int | None) -> int:
     """Store a page of posts once each (``ON CONFLICT DO NOTHING``) and link them to the
     subject. Returns how many were new *to this subject's stream*, which is what a run
     reports; a post already stored through another subject is linked, not stored twice.
+    Each post's copy key (``storage.textkey``) is computed here, from its text, so every
+    way in stores it.
 
     Two driver-level ``executemany`` of one fixed statement each, the values encoded by
     ``_Encoder`` exactly as the models' types would encode them (a test holds the two
@@ -78,8 +82,9 @@ _PG_COPY = f"COPY {PAGE_TABLE} ({_COLUMNS}) FROM STDIN"
 _PG_STORE = (
     f"WITH new AS (INSERT INTO posts ({_COLUMNS}) SELECT {_COLUMNS} FROM {PAGE_TABLE} "
     "ON CONFLICT DO NOTHING RETURNING 1), "
-    "linked AS (INSERT INTO subject_posts (subject_id, post_id, created_at, label, compound) "
-    f"SELECT %(subject)s::integer, id, created_at, label, compound FROM {PAGE_TABLE} "
+    f"linked AS (INSERT INTO subject_posts ({', '.join(_LINK_FIELDS)}) "
+    "SELECT %(subject)s::integer, id, created_at, label, compound, author_id, copy_key "
+    f"FROM {PAGE_TABLE} "
     "WHERE %(subject)s::integer IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1), "
     f"emptied AS (DELETE FROM {PAGE_TABLE}) "
     "SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM linked)"
@@ -153,14 +158,15 @@ class _Encoder:
             if fetched is None or fetched[0] is not r.fetched_at:
                 fetched = (r.fetched_at, time(r.fetched_at))
             text = r.text.replace("\x00", "\ufffd") if "\x00" in r.text else r.text
+            key = copy_key(text)
             posts.append((
                 r.id, r.author_id, text, created, fetched[1],
                 r.conversation_id, r.in_reply_to_user_id, r.replied_to_id, r.lang, r.poll_id,
                 json.dumps(r.metrics),  # None too: the JSON type stores it as JSON null
-                r.compound, r.pos, r.neu, r.neg, r.label,
+                r.compound, r.pos, r.neu, r.neg, r.label, key,
             ))  # fmt: skip
             if subject_id is not None:
-                links.append((subject_id, r.id, created, r.label, r.compound))
+                links.append((subject_id, r.id, created, r.label, r.compound, r.author_id, key))
         return posts, links
 
 

@@ -40,6 +40,16 @@ class Subject:
     failed_at: datetime | None = None
     collected_at: datetime | None = None  # when its collection last went through
     named_at: datetime | None = None  # when an account's name was last read from its id
+    # Every reply created before this is stored (platform clock; None: not known yet).
+    collected_through: datetime | None = None
+
+    def complete_through(self, end: datetime) -> bool:
+        """Whether every reply created before ``end`` that can be collected is stored:
+        collection got past it, or the poll's conversation left the search window (its
+        collection is over: what is stored is all there will be)."""
+        if self.collected_through is not None and self.collected_through >= end:
+            return True
+        return self.conversation_closed_at is not None
 
     @property
     def stored_id(self) -> int:
@@ -92,7 +102,7 @@ class Subject:
 _STORED = (
     "id", "platform_id", "display", "source", "added_at",
     "created_at", "poll_ends_at", "closed_at", "conversation_closed_at", "failure", "failed_at",
-    "collected_at", "named_at",
+    "collected_at", "named_at", "collected_through",
 )  # fmt: skip
 
 
@@ -212,8 +222,15 @@ def subject_failed(session: Session, subject_id: int, *, reason: str, at: dateti
     update_row(session, SubjectRow, subject_id, failure=reason, failed_at=at)
 
 
-def subject_collected(session: Session, subject_id: int, *, at: datetime) -> None:
-    """Its collection went through at ``at``: any failure before is forgotten."""
+def subject_collected(
+    session: Session, subject_id: int, *, at: datetime, through: datetime | None = None
+) -> None:
+    """Its collection went through at ``at``: any failure before is forgotten. ``through``:
+    every reply created before it is now stored (it never moves back)."""
     row = session.get(SubjectRow, subject_id)
     if row is not None:
         row.collected_at, row.failure, row.failed_at = at, None, None
+        if through is not None and (
+            row.collected_through is None or through > row.collected_through
+        ):
+            row.collected_through = through

@@ -1,4 +1,4 @@
-"""Summaries, their parts, and the aggregates they are made of (one range scan of a covering
+"""Summaries, their parts, and the aggregates they are made of (range scans of one covering
 index)."""
 
 from __future__ import annotations
@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
@@ -24,6 +25,21 @@ class Aggregate:
     negative: int
     unscored: int
     compound_sum: float
+
+
+@dataclass(frozen=True, slots=True)
+class Speakers:
+    """Who wrote a window's replies: the distinct accounts; how many replies the 10 most
+    active wrote; each account's mean compound averaged once per account (None when no
+    reply was scored); the copies (replies whose copy key was already seen in the window)."""
+
+    authors: int
+    top_authors_replies: int
+    mean_per_author: float | None
+    copies: int
+
+
+TOP_AUTHORS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +65,31 @@ class StoredSummary:
     window_start: datetime
     window_end: datetime
     final: bool
-    state: str  # pending, posted, dry_run, failed
+    state: str  # waiting, pending, posted, dry_run, failed
     created_at: datetime
     error: str | None
     parts: tuple[Part, ...]
+    counts: dict[str, Any] | None = None
+    collected_through: datetime | None = None
 
 
 # What a stored summary carries over from its row, beyond its subject and parts.
-_SUMMARY_FIELDS = ("id", "window_start", "window_end", "final", "state", "created_at", "error")
+_SUMMARY_FIELDS = (
+    "id", "window_start", "window_end", "final", "state", "created_at", "error", "counts",
+    "collected_through",
+)  # fmt: skip
+WAITING = "waiting"
+
+
+def _window(
+    subject_id: int, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    where = [SubjectPost.subject_id == subject_id]
+    if start is not None:
+        where.append(SubjectPost.created_at >= start)
+    if end is not None:
+        where.append(SubjectPost.created_at < end)
+    return where
 
 
 def aggregate(
@@ -72,11 +105,7 @@ def aggregate(
         func.sum(case((label == "negative", 1), else_=0)),
         func.sum(case((label.is_(None), 1), else_=0)),
         func.coalesce(func.sum(SubjectPost.compound), 0.0),
-    ).where(SubjectPost.subject_id == subject_id)
-    if start is not None:
-        query = query.where(SubjectPost.created_at >= start)
-    if end is not None:
-        query = query.where(SubjectPost.created_at < end)
+    ).where(*_window(subject_id, start, end))
     total, pos, neu, neg, unscored, csum = session.execute(query).one()
     unscored = int(unscored or 0)
     return Aggregate(
@@ -89,13 +118,80 @@ def aggregate(
     )
 
 
+def speakers(
+    session: Session, subject_id: int, start: datetime | None, end: datetime | None
+) -> Speakers:
+    """Who wrote the subject's replies in ``[start, end)``: two range scans of the window's
+    covering index, one grouped by author, one counting distinct copy keys."""
+    where = _window(subject_id, start, end)
+    per_author = (
+        select(func.count().label("n"), func.avg(SubjectPost.compound).label("mean"))
+        .where(*where)
+        .group_by(SubjectPost.author_id)
+        .subquery()
+    )
+    ranked = select(
+        per_author.c.n,
+        per_author.c.mean,
+        func.row_number().over(order_by=per_author.c.n.desc()).label("rank"),
+    ).subquery()
+    authors, top, mean = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((ranked.c.rank <= TOP_AUTHORS, ranked.c.n), else_=0)), 0),
+            func.avg(ranked.c.mean),
+        )
+    ).one()
+    keyed, distinct = session.execute(
+        select(func.count(SubjectPost.copy_key), func.count(SubjectPost.copy_key.distinct())).where(
+            *where
+        )
+    ).one()
+    return Speakers(
+        authors=int(authors or 0),
+        top_authors_replies=int(top or 0),
+        mean_per_author=None if mean is None else float(mean),
+        copies=int(keyed or 0) - int(distinct or 0),
+    )
+
+
 def summary_mark(session: Session, subject_id: int) -> SummaryMark | None:
-    """The subject's last summary window, or None before its first summary."""
+    """The subject's last summary window, or None before its first summary (a summary
+    still waiting for collection does not count: its window is still the one due)."""
     query = select(SummaryRow.window_end, SummaryRow.final).where(
-        SummaryRow.subject_id == subject_id
+        SummaryRow.subject_id == subject_id, SummaryRow.state != WAITING
     )
     row = session.execute(query.order_by(SummaryRow.window_end.desc()).limit(1)).first()
     return SummaryMark(row.window_end, bool(row.final)) if row else None
+
+
+def _waiting(session: Session, subject_id: int) -> SummaryRow | None:
+    query = select(SummaryRow).where(
+        SummaryRow.subject_id == subject_id, SummaryRow.state == WAITING
+    )
+    return session.scalars(query.with_for_update()).first()
+
+
+def wait_summary(
+    session: Session,
+    *,
+    subject_id: int,
+    window_start: datetime,
+    window_end: datetime,
+    final: bool,
+    now: datetime,
+    collected_through: datetime | None,
+) -> int:
+    """The subject's due window waits for its collection: one ``waiting`` summary per subject,
+    no parts, moved to the window now due (a later fire time can pass while it waits)."""
+    row = _waiting(session, subject_id)
+    if row is None:
+        row = SummaryRow(subject_id=subject_id, state=WAITING, created_at=now)
+        session.add(row)
+    row.window_start, row.window_end, row.final = window_start, window_end, final
+    row.collected_through = collected_through
+    session.flush()
+    return row.id
 
 
 def create_summary(
@@ -109,18 +205,30 @@ def create_summary(
     parts: Sequence[str],
     now: datetime,
     chart_png: bytes | None = None,
+    counts: dict[str, Any] | None = None,
+    collected_through: datetime | None = None,
 ) -> int | None:
-    """Store a summary and its parts; None when one exists already for that window."""
-    stmt = insert_for(session, SummaryRow).values(
-        subject_id=subject_id,
-        window_start=window_start,
-        window_end=window_end,
-        final=final,
-        state=state,
-        created_at=now,
-        chart_png=chart_png,
-    )
-    new_id = session.scalars(stmt.on_conflict_do_nothing().returning(SummaryRow.id)).first()
+    """Store a summary and its parts (the subject's waiting summary becomes it); None when
+    one exists already for that window."""
+    values = {
+        "window_start": window_start,
+        "window_end": window_end,
+        "final": final,
+        "state": state,
+        "created_at": now,
+        "chart_png": chart_png,
+        "counts": counts,
+        "collected_through": collected_through,
+    }
+    waiting = _waiting(session, subject_id)
+    if waiting is not None:
+        for name, value in values.items():
+            setattr(waiting, name, value)
+        session.flush()
+        new_id: int | None = waiting.id
+    else:
+        stmt = insert_for(session, SummaryRow).values(subject_id=subject_id, **values)
+        new_id = session.scalars(stmt.on_conflict_do_nothing().returning(SummaryRow.id)).first()
     if new_id is None:
         return None
     for position, text in enumerate(parts):

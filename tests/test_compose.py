@@ -12,7 +12,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from twitter_text import parse_tweet
+from twitter_text import extract_urls, parse_tweet
 
 from jobs.summary import (
     PollCounts,
@@ -26,10 +26,13 @@ from jobs.summary import (
     split_thread,
     weighted_length,
 )
+from jobs.summary.model import Speakers
 from jobs.summary.windows import describe_window
 
 T0 = datetime(2022, 11, 19, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 NUMBERING = re.compile(r" \((\d+)/(\d+)\)$")
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # one emoji, seven code points
 
@@ -141,14 +144,72 @@ def test_spec_example_poll() -> None:
         window_end=datetime(2022, 11, 20, 15, tzinfo=UTC),
         current=counts(3869, 2745, 5866, unscored=310, mean=-0.14),
         previous=counts(300, 300, 400, mean=-0.09),
+        poll=PollCounts(("Yes", "No"), (7_814_551, 7_270_907), taken_at=T0 + DAY + 5 * HOUR),
+        speakers=Speakers(9120, 1000, -0.13, 0),
     )
-    (text,) = compose_summary(data).parts
-    assert text.startswith(
-        "Poll 'Reinstate former President Trump': Yes 51.8% / No 48.2% of 15.1M votes; "
+    # Every reply counted (any language), the accounts that wrote them, the English ones'
+    # sentiment, and the poll's figures as of a stated time.
+    assert compose_summary(data).parts == (
+        "Poll 'Reinstate former President Trump': Yes 51.8% / No 48.2% of 15.1M votes at "
+        "14:00 UTC; 12,790 replies today from 9,120 accounts — 12,480 in English: "
+        "31% positive, 22% neutral, 47% negative, mean -0.14, down 0.05 from yesterday",
     )
-    assert "12,480 replies today: 31% positive, 22% neutral, 47% negative" in text
-    assert "mean -0.14, down 0.05 from yesterday" in text
-    assert text.endswith("; + 310 not in English, not scored")
+
+
+def test_who_is_speaking_past_the_thresholds() -> None:
+    data = poll_input(
+        current=counts(60, 20, 20, mean=0.2),
+        speakers=Speakers(authors=40, top_authors_replies=55, mean_per_author=-0.1, copies=39),
+    )
+    text = compose_summary(data).text
+    assert "100 replies in the last 24 h from 40 accounts — " in text
+    assert "mean +0.20 (-0.10 per account)" in text
+    assert text.endswith("; 39 copies of earlier replies; top 10 accounts wrote 55%")
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        (Speakers(authors=90, top_authors_replies=24, copies=4), []),  # 4 copies, 24%
+        (Speakers(authors=90, top_authors_replies=25, copies=5), ["copies", "top 10"]),
+        (Speakers(authors=10, top_authors_replies=100, copies=0), []),  # 10 accounts = all
+        (Speakers(authors=11, top_authors_replies=99, copies=0), ["top 10"]),
+    ],
+)
+def test_who_thresholds(who: Speakers, shown: list[str]) -> None:
+    text = compose_summary(poll_input(current=counts(50, 25, 25), speakers=who)).text
+    assert ("copies of earlier replies" in text) == ("copies" in shown)
+    assert ("top 10 accounts wrote" in text) == ("top 10" in shown)
+    assert "per account" not in text  # no per-account mean given
+
+
+def test_counts_stopped_short_say_so() -> None:
+    data = account_input(
+        current=counts(5, 5, 5, mean=0.1),
+        speakers=Speakers(12),
+        counted_until=T0 + 5 * HOUR + 2 * MINUTE,
+        stuck="collection paused at the monthly read cap",
+        window_start=T0 - DAY + 9 * HOUR,
+        window_end=T0 + 9 * HOUR,
+    )
+    assert compose_summary(data).text.startswith(
+        "Replies to elonmusk in the last 24 h (counted until 14:02 UTC: collection paused at "
+        "the monthly read cap): 15 from 12 accounts — "
+    )
+    nothing = account_input(
+        current=SentimentCounts.empty(), counted_until=T0, stuck="its collection is failing"
+    )
+    assert compose_summary(nothing).text == (
+        "No new replies to elonmusk in the last 24 h (counted until Sat 19 Nov 09:00 UTC: its "
+        "collection is failing)"
+    )
+
+
+def test_a_later_snapshot_says_its_day() -> None:
+    late = PollCounts(("Yes", "No"), (10, 30), taken_at=T0 + 2 * DAY + HOUR)
+    text = compose_summary(poll_input(poll=late)).text
+    assert text.startswith("Poll 'Reinstate former President Trump': Yes 25.0% / No 75.0% of 40 ")
+    assert "votes at Mon 21 Nov 10:00 UTC;" in text
 
 
 def test_poll_change_since_previous_snapshot() -> None:
@@ -204,7 +265,7 @@ def test_empty_window_poll(previous: SentimentCounts | None, expected: str) -> N
 
 def test_empty_window_account() -> None:
     assert compose_summary(account_input(current=SentimentCounts.empty())).parts == (
-        "No replies to @elonmusk yet",
+        "No replies to elonmusk yet",
     )
     since = account_input(
         current=SentimentCounts.empty(),
@@ -212,7 +273,7 @@ def test_empty_window_account() -> None:
         window_start=T0,
         window_end=T0 + timedelta(hours=6),
     )
-    assert compose_summary(since).parts == ("No new replies to @elonmusk since 09:00 UTC",)
+    assert compose_summary(since).parts == ("No new replies to elonmusk since 09:00 UTC",)
 
 
 def test_poll_without_votes_yet() -> None:
@@ -230,11 +291,11 @@ def test_account_summary() -> None:
         previous=counts(300, 300, 400, mean=-0.09),
     )
     assert compose_summary(data).parts == (
-        "Replies to @elonmusk today: 12,480 — 31% positive, 22% neutral, 47% negative, "
-        "mean -0.14, down 0.05 from yesterday; + 310 not in English, not scored",
+        "Replies to elonmusk today: 12,790 — 12,480 in English: 31% positive, 22% neutral, "
+        "47% negative, mean -0.14, down 0.05 from yesterday",
     )
-    bare = compose_summary(account_input(subject_name="elonmusk")).text
-    assert bare.startswith("Replies to @elonmusk in the last 24 h: 12,480 — ")
+    bare = compose_summary(account_input(subject_name="elonmusk", speakers=Speakers(7))).text
+    assert bare.startswith("Replies to elonmusk in the last 24 h: 12,480 from 7 accounts — ")
 
 
 @pytest.mark.parametrize(
@@ -264,19 +325,23 @@ def test_no_comparison_without_a_previous_window() -> None:
 
 def test_non_english_replies_are_counted_not_scored() -> None:
     text = compose_summary(poll_input(current=counts(10, 10, 10, unscored=1_234))).text
-    assert "30 replies in the last 24 h: 34% positive, 33% neutral, 33% negative, mean 0.00" in text
-    assert text.endswith("; + 1,234 not in English, not scored")
+    assert text.endswith(
+        "; 1,264 replies in the last 24 h — 30 in English: 34% positive, 33% neutral, "
+        "33% negative, mean 0.00"
+    )
     only = compose_summary(poll_input(current=counts(0, 0, 0, unscored=310))).text
     assert only.endswith("; 310 replies in the last 24 h, none in English (not scored)")
     acct = compose_summary(account_input(current=counts(0, 0, 0, unscored=1))).text
-    assert acct == "Replies to @elonmusk in the last 24 h: 1, none in English (not scored)"
+    assert acct == "Replies to elonmusk in the last 24 h: 1, none in English (not scored)"
 
 
 def test_singular_words() -> None:
     data = poll_input(poll=PollCounts(("Yes", "No"), (1, 0)), current=counts(1, 0, 0, mean=0.5))
     text = compose_summary(data).text
     assert "Yes 100.0% / No 0.0% of 1 vote;" in text
-    assert "1 reply in the last 24 h: 100% positive" in text
+    assert "1 reply in the last 24 h — 100% positive" in text
+    alone = compose_summary(poll_input(current=counts(1, 0, 0), speakers=Speakers(1))).text
+    assert "1 reply in the last 24 h from 1 account — 100% positive" in alone
 
 
 @pytest.mark.parametrize(
@@ -356,14 +421,24 @@ _cjk = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF
 _emoji = st.lists(st.sampled_from(["🚀", "🇺🇸", FAMILY, "👍🏽", "❤️", "🏴󠁧󠁢󠁳󠁣󠁴󠁿"]), max_size=200).map(
     "".join
 )
+_usernames = st.from_regex(r"[A-Za-z0-9_]{1,15}", fullmatch=True)
 _names = st.one_of(
     st.text(max_size=1200),
     _cjk,
     _emoji,
     st.just("x.com " * 60),
     st.text(alphabet="ab \n\t\x00\u202e.", max_size=400),
+    # Names that would notify someone or link somewhere if they went out as they are.
+    st.builds(
+        "{}{} {} https://{}.com/x".format,
+        st.sampled_from(["@", "＠", ".@", ""]),
+        _usernames,
+        st.text(max_size=40),
+        _usernames,
+    ),
 )
 _big = st.integers(0, 10**13)
+_when = st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC))
 
 
 @st.composite
@@ -376,7 +451,7 @@ def _sentiment(draw: st.DrawFn) -> SentimentCounts:
 @st.composite
 def _poll(draw: st.DrawFn, labels: tuple[str, ...]) -> PollCounts:
     votes = tuple(draw(_big) for _ in labels)
-    return PollCounts(labels, votes, closed=draw(st.booleans()))
+    return PollCounts(labels, votes, closed=draw(st.booleans()), taken_at=draw(st.none() | _when))
 
 
 @st.composite
@@ -391,6 +466,8 @@ def _inputs(draw: st.DrawFn) -> SummaryInput:
         )
     )
     poll = draw(st.one_of(st.none(), _poll(labels))) if kind == "poll" else None
+    until = draw(st.none() | st.floats(0, 0.999)) if length > timedelta(seconds=1) else None
+    who = st.builds(Speakers, _big, _big, st.none() | st.floats(-1, 1), _big)
     return SummaryInput(
         subject_kind=kind,
         subject_name=draw(_names),
@@ -402,6 +479,9 @@ def _inputs(draw: st.DrawFn) -> SummaryInput:
         poll_previous=draw(st.none() | _poll(labels)) if poll else None,
         final=draw(st.booleans()),
         tz=draw(st.sampled_from(["UTC", "Europe/Berlin", "Asia/Kolkata", "America/St_Johns"])),
+        speakers=draw(st.none() | who),
+        counted_until=None if until is None else start + length * until,
+        stuck=draw(st.sampled_from(["", "collection paused at the monthly read cap"])),
     )
 
 
@@ -413,6 +493,17 @@ def test_every_part_fits_one_post(data: SummaryInput) -> None:
     assert not any("\n" in part or "\x00" in part for part in summary.parts)
     # A long name is cut, not spread: even the worst input stays a short thread.
     assert len(summary.parts) <= 3
+
+
+_MENTION = re.compile(r"[@＠]\w")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_inputs())
+def test_no_summary_mentions_anyone_or_links_anywhere(data: SummaryInput) -> None:
+    for part in compose_summary(data).parts:
+        assert not _MENTION.search(part), part
+        assert extract_urls(part) == [], part
 
 
 @settings(max_examples=100, deadline=None)
@@ -455,6 +546,7 @@ def test_final_summary_thread_puts_the_result_first_and_the_replies_next() -> No
         final=True,
         current=counts(3869, 2745, 5866, unscored=310, mean=-0.05),
         previous=counts(1210, 900, 1105, mean=0.10),
+        speakers=Speakers(9120, 1500, -0.04, 1204),
     )
     parts = compose_summary(data).parts
     assert_postable(parts)
@@ -462,8 +554,9 @@ def test_final_summary_thread_puts_the_result_first_and_the_replies_next() -> No
     assert parts == (
         "Poll 'Reinstate former President Trump' closed. Final result: Yes 51.8% / No 48.2% "
         "of 15.1M votes (Yes +0.5 pts, +7.1M votes) (1/2)",
-        "12,480 replies in the last 24 h: 31% positive, 22% neutral, 47% negative, mean -0.05, "
-        "down 0.15 from the previous 24 h, now negative; + 310 not in English, not scored (2/2)",
+        "12,790 replies in the last 24 h from 9,120 accounts — 12,480 in English: 31% positive, "
+        "22% neutral, 47% negative, mean -0.05, down 0.15 from the previous 24 h, now negative; "
+        "1,204 copies of earlier replies (2/2)",
     )
 
 

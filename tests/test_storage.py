@@ -16,6 +16,7 @@ from storage.models import Base, PostRow, SubjectPost
 from storage.posts import NewPost, count_posts, insert_posts, stored_ids
 from storage.subjects import add_subject
 from storage.usage import month_usage, record_usage
+from storage.textkey import copy_key
 from tests.support import programs
 
 T0 = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)
@@ -123,6 +124,10 @@ ODD_ROWS = [
 ]
 
 
+def key(row: NewPost) -> int | None:
+    return copy_key(row.text.replace("\x00", "\ufffd"))
+
+
 def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
     """``insert_posts`` encodes values itself, for speed: the raw stored values (what any
     later reader sees) must equal those of SQLAlchemy's own typed insert of the same rows."""
@@ -133,13 +138,17 @@ def test_page_insert_stores_what_the_models_types_store(db: Database) -> None:
     with db.write() as s:
         s.execute(
             insert(PostRow),
-            [{f.name: getattr(r, f.name) for f in fields(NewPost)} for r in shifted],
+            [
+                {f.name: getattr(r, f.name) for f in fields(NewPost)} | {"copy_key": key(r)}
+                for r in shifted
+            ],
         )
         s.execute(
             insert(SubjectPost),
             [
                 {"subject_id": sid, "post_id": r.id, "created_at": r.created_at,
-                 "label": r.label, "compound": r.compound}
+                 "label": r.label, "compound": r.compound, "author_id": r.author_id,
+                 "copy_key": key(r)}
                 for r in shifted
             ],
         )  # fmt: skip

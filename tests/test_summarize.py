@@ -75,7 +75,9 @@ def test_final_poll_summary_names_the_result_and_the_stored_sentiment(
     pos, neu, neg = shares([a.positive, a.neutral, a.negative], decimals=0)
     text = " ".join(p["text"] for p in sent)
     assert f"{pos}% positive" in text and f"{neu}% neutral" in text and f"{neg}% negative" in text
-    assert f"{a.unscored} not in English" in text
+    total = a.scored + a.unscored
+    assert f"{total} replies in the last 24 h from " in text
+    assert f"{a.scored} in English" in text
 
     # Nothing more is due: no second summary, nothing posted again.
     assert run(app, "summarize").items == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -62,6 +63,7 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
         )
         for part in item.parts:
             click.echo(part)
+        click.echo(_counts_line(item.counts, item.collected_through))
         if chart_path and item.chart:
             target = chart_path
             if len(items) > 1:
@@ -70,13 +72,32 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
             click.echo(f"chart: {target}")
 
 
+def _counts_line(counts: dict[str, int | float | str | None], through: datetime | None) -> str:
+    """ "counts: 244 replies (230 scored) from 185 accounts, 39 copies, top 10 accounts 38%,
+    mean -0.14 per reply, +0.02 per account; collected through 2022-11-20T09:00:00Z" """
+    c = counts
+    share = c["top_authors_share"]
+    top = f", top 10 accounts {float(share):.0%}" if isinstance(share, float) else ""
+    means = ""
+    if c["mean"] is not None:
+        means = f", mean {c['mean']:+.2f} per reply"
+        if c["mean_per_author"] is not None:
+            means += f", {c['mean_per_author']:+.2f} per account"
+    return (
+        f"counts: {c['replies']} replies ({c['scored']} scored) from {c['authors']} accounts, "
+        f"{c['copies']} copies{top}{means}; collected through {iso(through) or 'not yet'}"
+    )
+
+
 @cli.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @json_option
 @click.pass_context
 def summaries(ctx: click.Context, limit: int, as_json: bool) -> None:
-    """Summaries made, newest first, with their state (pending, posted, dry_run, failed)
-    and the ids of their posts.
+    """Summaries made, newest first, with their state and the ids of their posts. States:
+    waiting (its window has ended but collection has not got past its end yet; it is
+    composed as soon as it has), pending (composed, not all posted yet), posted, dry_run,
+    failed.
 
     \b
     Example:
@@ -98,6 +119,8 @@ def summaries(ctx: click.Context, limit: int, as_json: bool) -> None:
                 "state": s.state,
                 "parts": [p.text for p in s.parts],
                 "post_ids": [str(p.post_id) for p in s.parts if p.post_id is not None],
+                "counts": s.counts,
+                "collected_through": iso(s.collected_through),
                 "error": s.error,
             }
         )
@@ -112,5 +135,7 @@ def summaries(ctx: click.Context, limit: int, as_json: bool) -> None:
         assert isinstance(post_ids, list) and isinstance(texts, list)
         ids = ", ".join(post_ids) or "-"
         click.echo(f"{d['window_end']}  {d['state']:<8} {str(d['subject'])[:50]}  posts: {ids}")
+        if d["state"] == "waiting":
+            click.echo(f"    waiting: collection complete through {d['collected_through'] or '-'}")
         for part in texts:
             click.echo(f"    {part}")

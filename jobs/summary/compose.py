@@ -2,24 +2,28 @@
 
 A poll::
 
-    Poll 'Reinstate former President Trump': Yes 51.8% / No 48.2% of 15.1M votes (Yes +0.5
-    pts, +7.1M votes); 12,480 replies in the last 24 h: 31% positive, 22% neutral, 47%
-    negative, mean -0.14, down 0.05 from the previous 24 h; + 310 not in English, not scored
+    Poll 'Reinstate former President Trump': Yes 51.8% / No 48.2% of 15.1M votes at 09:00
+    UTC (Yes +0.5 pts, +7.1M votes); 12,790 replies in the last 24 h from 9,120 accounts —
+    12,480 in English: 31% positive, 22% neutral, 47% negative, mean -0.14, down 0.05 from
+    the previous 24 h; 1,204 copies of earlier replies
 
 An account::
 
-    Replies to @elonmusk today: 12,480 — 31% positive, 22% neutral, 47% negative, mean
-    -0.14, down 0.05 from yesterday; + 310 not in English, not scored
+    Replies to elonmusk today: 244 from 185 accounts — 31% positive, 22% neutral, 47%
+    negative, mean -0.14, down 0.05 from yesterday; top 10 accounts wrote 38%
 
 The percentages shown add up to 100 (largest remainder at the precision shown); changes are
 computed between the figures as shown, so they agree with the previous summary's text.
+Accounts are named without the ``@`` (an @mention notifies them, and X restricts
+programmatic mentions), and nothing a post carries is a link (``public``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from jobs.summary.model import PollCounts, SentimentCounts, Summary, SummaryInput
+from jobs.summary.model import PollCounts, SentimentCounts, Speakers, Summary, SummaryInput
 from jobs.summary.numbers import (
     human_count,
     percent,
@@ -30,9 +34,9 @@ from jobs.summary.numbers import (
     signed,
     signed_count,
 )
-from jobs.summary.textlen import POST_LIMIT, clean_inline, truncate
+from jobs.summary.textlen import POST_LIMIT, clean_inline, public, truncate
 from jobs.summary.thread import split_thread
-from jobs.summary.windows import WindowWords, describe_window
+from jobs.summary.windows import WindowWords, as_tz, clock_label, day_label, describe_window
 
 # A subject's name is quoted in the first post; past this many weighted characters it is
 # cut with an ellipsis so that a 1,000-character poll text does not become a 5-post thread.
@@ -41,6 +45,15 @@ SUBJECT_BUDGET = 80
 LABEL_BUDGET = 30
 _POLL_DECIMALS = 1
 _SENTIMENT_DECIMALS = 0
+# Who is speaking, beyond the number of accounts (always said). Copies are said when they
+# are at least COPIES_MIN replies and COPIES_SHARE of the window's; the share of the 10 most
+# active accounts when more than 10 accounts wrote and they wrote at least TOP_SHARE; the
+# mean per account when, as shown, it differs from the mean per reply by MEAN_GAP or more.
+COPIES_MIN = 5
+COPIES_SHARE = Decimal("0.05")
+TOP_SHARE = Decimal("0.25")
+TOP_AUTHORS = 10
+MEAN_GAP = Decimal("0.10")
 
 
 def compose_summary(data: SummaryInput, *, limit: int = POST_LIMIT) -> Summary:
@@ -52,12 +65,16 @@ def summary_text(data: SummaryInput) -> str:
     """The summary as one text, before it is split into posts."""
     words = describe_window(data.window_start, data.window_end, data.tz)
     if data.subject_kind == "poll":
-        return _poll_text(data, words)
-    return _account_text(data, words)
+        return public(_poll_text(data, words))
+    return public(_account_text(data, words))
+
+
+def _name(data: SummaryInput) -> str:
+    return truncate(clean_inline(public(data.subject_name)).lstrip("@"), SUBJECT_BUDGET)
 
 
 def _poll_text(data: SummaryInput, words: WindowWords) -> str:
-    name = truncate(clean_inline(data.subject_name), SUBJECT_BUDGET)
+    name = _name(data)
     subject = f"Poll '{name}'" if name else f"Poll {data.subject_key}".rstrip()
     poll = data.poll
     if poll is None:
@@ -70,8 +87,9 @@ def _poll_text(data: SummaryInput, words: WindowWords) -> str:
         )
     elif poll.closed:
         head = f"{subject} (closed): {_votes(poll) if poll.total else 'no votes'}"
+        head += _at(poll, data)
     else:
-        head = f"{subject}: {_votes(poll) if poll.total else 'no votes yet'}"
+        head = f"{subject}: {_votes(poll) if poll.total else 'no votes yet'}{_at(poll, data)}"
     replies = _replies(data, words)
     if poll is not None and poll.total:
         # The replies clause names the window right after; saying it twice costs a post.
@@ -81,49 +99,104 @@ def _poll_text(data: SummaryInput, words: WindowWords) -> str:
 
 
 def _account_text(data: SummaryInput, words: WindowWords) -> str:
-    name = truncate(clean_inline(data.subject_name), SUBJECT_BUDGET)
-    if name and not name.startswith("@"):
-        name = "@" + name
-    name = name or "the account"
+    name = _name(data) or "the account"
     cur = data.current
+    limits = _limits(data)
     if cur.total == 0:
-        if data.previous is None:
+        if data.previous is None and not limits:
             return f"No replies to {name} yet"
-        return f"No new replies to {name} {words.phrase}"
-    if cur.scored == 0:
-        return f"Replies to {name} {words.phrase}: {human_count(cur.unscored)}, {_none_english()}"
+        return f"No new replies to {name} {words.phrase}{limits}"
     return (
-        f"Replies to {name} {words.phrase}: {human_count(cur.scored)} — "
-        f"{_sentiment(cur, data.previous, words)}{_unscored(cur)}"
+        f"Replies to {name} {words.phrase}{limits}: {human_count(cur.total)}"
+        f"{_from(data.speakers)}{_tone(data, words)}{_voices(cur, data.speakers)}"
     )
 
 
 def _replies(data: SummaryInput, words: WindowWords) -> str:
     cur = data.current
+    limits = _limits(data)
     if cur.total == 0:
-        return "no replies yet" if data.previous is None else f"no new replies {words.phrase}"
-    if cur.scored == 0:
-        return f"{plural(cur.unscored, 'reply', 'replies')} {words.phrase}, {_none_english()}"
+        if data.previous is None and not limits:
+            return "no replies yet"
+        return f"no new replies {words.phrase}{limits}"
     return (
-        f"{plural(cur.scored, 'reply', 'replies')} {words.phrase}: "
-        f"{_sentiment(cur, data.previous, words)}{_unscored(cur)}"
+        f"{plural(cur.total, 'reply', 'replies')} {words.phrase}{limits}"
+        f"{_from(data.speakers)}{_tone(data, words)}{_voices(cur, data.speakers)}"
     )
 
 
-def _none_english() -> str:
-    return "none in English (not scored)"
+def _limits(data: SummaryInput) -> str:
+    """ " (counted until 14:02 UTC: collection paused at the monthly read cap)", or "" when
+    the counts cover the whole window."""
+    if data.counted_until is None:
+        return ""
+    why = f": {data.stuck}" if data.stuck else ""
+    return f" (counted until {_when(data.counted_until, data)}{why})"
 
 
-def _unscored(cur: SentimentCounts) -> str:
-    return f"; + {human_count(cur.unscored)} not in English, not scored" if cur.unscored else ""
+def _when(at: datetime, data: SummaryInput) -> str:
+    """ "13:00 UTC", or "Sat 19 Nov 13:00 UTC" when not on the day the window ends."""
+    zone = as_tz(data.tz)
+    local, end = at.astimezone(zone), data.window_end.astimezone(zone)
+    clock = clock_label(local)
+    return clock if local.date() == end.date() else f"{day_label(local)} {clock}"
 
 
-def _sentiment(cur: SentimentCounts, previous: SentimentCounts | None, words: WindowWords) -> str:
+def _at(poll: PollCounts, data: SummaryInput) -> str:
+    """When the votes shown were read: a poll's figures are those of a stated time."""
+    return f" at {_when(poll.taken_at, data)}" if poll.taken_at is not None and poll.total else ""
+
+
+def _from(speakers: Speakers | None) -> str:
+    if speakers is None:
+        return ""
+    return f" from {plural(speakers.authors, 'account', 'accounts')}"
+
+
+def _tone(data: SummaryInput, words: WindowWords) -> str:
+    """The sentiment of the English replies: " — 31% positive, ...", with how many they
+    are when some replies were not in English."""
+    cur = data.current
+    if cur.scored == 0:
+        return ", none in English (not scored)"
+    english = f"{human_count(cur.scored)} in English: " if cur.unscored else ""
+    return f" — {english}{_sentiment(cur, data.previous, words, data.speakers)}"
+
+
+def _per_account(cur: SentimentCounts, speakers: Speakers | None) -> str:
+    if speakers is None or speakers.mean_per_author is None or cur.mean is None:
+        return ""
+    per_account = round_mean(speakers.mean_per_author)
+    if abs(per_account - round_mean(cur.mean)) < MEAN_GAP:
+        return ""
+    return f" ({signed(per_account)} per account)"
+
+
+def _voices(cur: SentimentCounts, speakers: Speakers | None) -> str:
+    """Copies and concentration, when they pass the thresholds above."""
+    if speakers is None or cur.total == 0:
+        return ""
+    out = ""
+    copies, top = speakers.copies, min(speakers.top_authors_replies, cur.total)
+    if copies >= COPIES_MIN and Decimal(copies) / cur.total >= COPIES_SHARE:
+        out += f"; {human_count(copies)} copies of earlier replies"
+    if speakers.authors > TOP_AUTHORS and Decimal(top) / cur.total >= TOP_SHARE:
+        share = shares((top, cur.total - top), decimals=0)[0]
+        out += f"; top {TOP_AUTHORS} accounts wrote {percent(share)}"
+    return out
+
+
+def _sentiment(
+    cur: SentimentCounts,
+    previous: SentimentCounts | None,
+    words: WindowWords,
+    speakers: Speakers | None = None,
+) -> str:
     pos, neu, neg = shares((cur.positive, cur.neutral, cur.negative), decimals=_SENTIMENT_DECIMALS)
     text = f"{percent(pos)} positive, {percent(neu)} neutral, {percent(neg)} negative"
     assert cur.mean is not None  # scored > 0 here
     mean = round_mean(cur.mean)
-    text += f", mean {signed(mean)}"
+    text += f", mean {signed(mean)}{_per_account(cur, speakers)}"
     if previous is None or previous.mean is None:
         return text
     before = round_mean(previous.mean)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from jobs.chart import ChartSeries
 from jobs.summary.due import DueWindow, Standing
-from jobs.summary.model import PollCounts, SentimentCounts, SummaryInput
+from jobs.summary.model import PollCounts, SentimentCounts, Speakers, SummaryInput
 from storage.engine import Tx
-from storage.polls import Snapshot, latest_snapshot, snapshots
+from storage.polls import Snapshot, first_snapshot_after, latest_snapshot, snapshots
 from storage.subjects import Subject, list_subjects
-from storage.summaries import aggregate, summary_mark
+from storage.summaries import aggregate, speakers, summary_mark
 
 CHART_BUCKETS = 24
 CHART_SPAN = timedelta(hours=24)
@@ -22,10 +22,24 @@ def counts(session: Tx, subject_id: int, start: datetime, end: datetime) -> Sent
     return SentimentCounts(**asdict(aggregate(session, subject_id, start, end)))
 
 
+def who(session: Tx, subject_id: int, start: datetime, end: datetime) -> Speakers:
+    return Speakers(**asdict(speakers(session, subject_id, start, end)))
+
+
 def _poll_counts(snap: Snapshot | None) -> PollCounts | None:
     if snap is None:
         return None
-    return PollCounts(snap.labels, snap.votes, snap.closed)
+    return PollCounts(snap.labels, snap.votes, snap.closed, snap.taken_at)
+
+
+def poll_figures(session: Tx, subject_id: int, *, end: datetime, final: bool) -> Snapshot | None:
+    """The snapshot a summary ending at ``end`` reports: a final summary's is the last (taken
+    once voting closed); otherwise the last at or before ``end``, or, when the first came
+    later, that one (its time is said with it)."""
+    if final:
+        return latest_snapshot(session, subject_id)
+    found = latest_snapshot(session, subject_id, at_or_before=end)
+    return found or first_snapshot_after(session, subject_id, after=end)
 
 
 def summary_input(
@@ -36,7 +50,11 @@ def summary_input(
     end: datetime,
     final: bool,
     tz: ZoneInfo,
+    counted_until: datetime | None = None,
+    stuck: str = "",
 ) -> SummaryInput:
+    """What a summary of ``[start, end)`` says. With ``counted_until`` (collection did not get
+    to ``end``), the replies are counted up to it, and ``stuck`` says why."""
     length = end - start
     previous_start = start - length
     has_previous = subject.is_account or (
@@ -47,10 +65,9 @@ def summary_input(
         previous = None
     poll = poll_before = None
     if subject.is_poll:
-        # The final summary reports the closed poll's last snapshot, taken after the close.
-        at = None if final else end
-        poll = _poll_counts(latest_snapshot(session, subject.stored_id, at_or_before=at))
+        poll = _poll_counts(poll_figures(session, subject.stored_id, end=end, final=final))
         poll_before = _poll_counts(latest_snapshot(session, subject.stored_id, at_or_before=start))
+    until = counted_until or end
     return SummaryInput(
         subject_kind=subject.kind,
         # A poll not looked up yet has no text: it is named by its id, not as if it said so.
@@ -58,7 +75,10 @@ def summary_input(
         subject_key=subject.key,
         window_start=start,
         window_end=end,
-        current=counts(session, subject.stored_id, start, end),
+        current=counts(session, subject.stored_id, start, until),
+        speakers=who(session, subject.stored_id, start, until),
+        counted_until=counted_until,
+        stuck=stuck,
         previous=previous,
         poll=poll,
         poll_previous=poll_before,
@@ -67,10 +87,25 @@ def summary_input(
     )
 
 
-def window_input(session: Tx, subject: Subject, window: DueWindow, *, tz: ZoneInfo) -> SummaryInput:
+def window_input(
+    session: Tx,
+    subject: Subject,
+    window: DueWindow,
+    *,
+    tz: ZoneInfo,
+    counted_until: datetime | None = None,
+    stuck: str = "",
+) -> SummaryInput:
     """``summary_input`` of one window."""
     return summary_input(
-        session, subject, start=window.start, end=window.end, final=window.final, tz=tz
+        session,
+        subject,
+        start=window.start,
+        end=window.end,
+        final=window.final,
+        tz=tz,
+        counted_until=counted_until,
+        stuck=stuck,
     )
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from jobs.base import JobContext, JobResult
+from jobs.clock import iso
 from jobs.subjects import parse_subject
 from jobs.summary.compose import compose_summary
 from jobs.summary.data import chart_series, standings, window_input
 from jobs.summary.due import DueWindow, due_windows
+from jobs.summary.model import window_counts
 from jobs.summary.publish import publish_pending
+from jobs.summary.ready import readiness
 from storage.subjects import Subject
-from storage.summaries import create_summary
+from storage.summaries import create_summary, wait_summary
 
 log = logging.getLogger("pollbot.summarize")
 
@@ -27,17 +31,52 @@ class SummarizeJob:
         with ctx.read() as session:
             subjects = standings(session, only)
         by_id = {s.id: s for s, _ in subjects}
-        made = 0
+        made = waiting = 0
         for window in due_windows(subjects, cron=opts.summary_cron, tz=opts.timezone, now=now):
-            if self._make(ctx, by_id[window.subject_id], window):
+            subject = by_id[window.subject_id]
+            ready = readiness(subject, window, now=now, grace=opts.collect_every)
+            if ready.state == "waiting":
+                self._wait(ctx, subject, window)
+                waiting += 1
+            elif self._make(ctx, subject, window, counted_until=ready.counted_until):
                 made += 1
         posted = 0 if opts.dry_run else publish_pending(ctx)
-        return JobResult(made + posted, note=None)
+        note = f"{waiting} waiting for collection" if waiting else None
+        return JobResult(made + posted, note=note)
 
-    def _make(self, ctx: JobContext, subject: Subject, window: DueWindow) -> bool:
+    def _wait(self, ctx: JobContext, subject: Subject, window: DueWindow) -> None:
+        with ctx.write() as tx:
+            wait_summary(
+                tx,
+                subject_id=window.subject_id,
+                window_start=window.start,
+                window_end=window.end,
+                final=window.final,
+                now=ctx.clock.now(),
+                collected_through=subject.collected_through,
+            )
+        log.debug(
+            "%s: summary to %s waits for collection (complete through %s)",
+            subject.label,
+            iso(window.end),
+            iso(subject.collected_through),
+        )
+
+    def _make(
+        self,
+        ctx: JobContext,
+        subject: Subject,
+        window: DueWindow,
+        *,
+        counted_until: datetime | None,
+    ) -> bool:
         opts = ctx.options
+        stuck = stuck_reason(ctx, subject) if counted_until is not None else ""
         with ctx.read() as session:
-            data = window_input(session, subject, window, tz=opts.timezone)
+            data = window_input(
+                session, subject, window, tz=opts.timezone, counted_until=counted_until,
+                stuck=stuck,
+            )  # fmt: skip
             series = (
                 chart_series(session, subject, start=window.start, end=window.end, tz=opts.timezone)
                 if ctx.chart is not None
@@ -56,9 +95,19 @@ class SummarizeJob:
                 parts=summary.parts,
                 now=ctx.clock.now(),
                 chart_png=png,
+                counts=window_counts(data),
+                collected_through=subject.collected_through,
             )
         if summary_id is None:
             return False
+        if counted_until is not None:
+            log.warning(
+                "%s: summary to %s counts until %s only: %s",
+                subject.label,
+                iso(window.end),
+                iso(counted_until),
+                stuck,
+            )
         log.info(
             "summary %d composed for %s (%s parts)%s: %s",
             summary_id,
@@ -68,3 +117,12 @@ class SummarizeJob:
             summary.parts[0],
         )
         return True
+
+
+def stuck_reason(ctx: JobContext, subject: Subject) -> str:
+    """Why collection of ``subject`` did not reach a window's end, as a summary says it."""
+    if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
+        return "collection paused at the monthly read cap"
+    if subject.failure is not None:
+        return "its collection is failing"
+    return "collection is behind"

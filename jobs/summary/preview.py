@@ -12,6 +12,7 @@ from jobs.subjects import Subject
 from jobs.summary.compose import compose_summary
 from jobs.summary.data import chart_series, standings, window_input
 from jobs.summary.due import open_window
+from jobs.summary.model import window_counts
 from storage.engine import Database
 from storage.subjects import get_subject
 from storage.summaries import summary_mark
@@ -25,6 +26,8 @@ class Preview:
     final: bool
     parts: tuple[str, ...]
     chart: bytes | None
+    counts: dict[str, int | float | str | None]  # as ``summaries --json`` gives them
+    collected_through: datetime | None  # how far collection of the subject is complete
 
 
 def preview(
@@ -57,5 +60,16 @@ def preview(
             if chart is not None:
                 png = chart(chart_series(session, found, start=start, end=end, tz=tz))
             parts = compose_summary(data, limit=limit).parts
-            out.append(Preview(data.subject_name, start, end, window.final, parts, png))
+            out.append(
+                Preview(
+                    data.subject_name,
+                    start,
+                    end,
+                    window.final,
+                    parts,
+                    png,
+                    window_counts(data),
+                    found.collected_through,
+                )
+            )
     return out

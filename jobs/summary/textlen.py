@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from twitter_text import parse_tweet
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 POST_LIMIT = 280
 ELLIPSIS = "…"  # weighs 2, "..." weighs 3
@@ -64,6 +64,22 @@ def fits(text: str, limit: int = POST_LIMIT) -> bool:
     if len(text) > reach(text, limit):
         return False  # its first part alone already weighs more: no need to measure it all
     return weighted_length(text) <= limit
+
+
+# An @ (or its full-width twin, which X reads alike) before a name: a mention.
+_MENTION_SIGN = re.compile(r"[@\uff20](?=\w)")
+
+
+def public(text: str) -> str:
+    """``text`` with no @mention and no link in it, as every summary goes out: a summary
+    names accounts without notifying them (X restricts programmatic @mentions), and a post
+    with a link costs more and points readers elsewhere. A link twitter-text would see
+    (bare domains included) becomes "[link]"."""
+    urls = extract_urls_with_indices(text) if ("." in text or ":" in text) else []
+    for url in sorted(urls, key=lambda u: u["indices"][0], reverse=True):
+        start, end = url["indices"]
+        text = text[:start] + "[link]" + text[end:]
+    return _MENTION_SIGN.sub("", text)
 
 
 def clean_inline(text: str) -> str:
