@@ -6,13 +6,16 @@ Set-up, not measured: a SQLite database in a temporary directory (deleted afterw
 tracked poll with two vote snapshots, and ``--rows`` stored replies to it (default
 1,000,000) written through SQLAlchemy Core ``executemany`` in pages of ``--page``: the
 ``posts`` rows and their ``subject_posts`` links, as ``storage.posts.insert_posts`` stores
-them. About 25% are not English (stored unscored), the rest carry varied compounds and the
+them, authors among 50,000 accounts, each with its copy key. About 25% are not English
+(stored unscored), the rest carry varied compounds and the
 labels ``label_for`` gives them; ``created_at`` spreads over the 24 h of the window.
 
 Measured, best of ``--rounds`` each, every round in a read session of its own:
 - compose: what the summarize job does for one window, ``summary_input`` (SQL aggregates
-  over the covering index ``ix_subject_posts_window``) + ``compose_summary``. Target: under
-  1 s, and within a few times the count below.
+  over the covering index ``ix_subject_posts_window``: sentiment, and who is speaking:
+  accounts, the 10 most active, mean per account, copies) + ``compose_summary``. Target:
+  under 1 s, and within a few times the count below.
+- who is speaking: those counts alone (``storage.summaries.speakers``), part of compose.
 - chart: ``chart_series`` on its own (24 bucket aggregates).
 - baselines: ``SELECT count(*)`` over the same rows: the subject's rows in ``subject_posts``,
   and the whole ``posts`` table.
@@ -48,6 +51,8 @@ from storage.migrate import upgrade
 from storage.models import PostRow, SubjectPost
 from storage.polls import add_snapshot
 from storage.subjects import Subject, add_subject, describe_poll, subject_by_id
+from storage.summaries import speakers
+from storage.textkey import copy_key
 from tests.support.scenarios import ACCOUNT_ID, POLL_ID, POLL_POST_ID, START
 
 TARGET_COMPOSE_S = 1.0
@@ -106,11 +111,15 @@ def make_page(
             neu = round(1.0 - pos - neg, 3)
             label = label_for(compound)
         post_id = FIRST_ID + i * 4096
+        author = 1_400_000_000_000_000_000 + rng.randrange(50_000)
+        text = f"@elonmusk {body} #{i % 997}"
+        key = copy_key(text)
         posts.append(
             {
                 "id": post_id,
-                "author_id": 1_400_000_000_000_000_000 + rng.randrange(50_000),
-                "text": f"@elonmusk {body} #{i % 997}",
+                "author_id": author,
+                "text": text,
+                "copy_key": key,
                 "created_at": created,
                 "fetched_at": fetched,
                 "conversation_id": int(POLL_POST_ID),
@@ -133,6 +142,8 @@ def make_page(
                 "created_at": created,
                 "label": label,
                 "compound": compound,
+                "author_id": author,
+                "copy_key": key,
             }
         )
     return posts, links
@@ -225,6 +236,12 @@ def chart(db: Database, subject_id: int) -> int:
     return len(series.times)
 
 
+def who(db: Database, subject_id: int) -> int:
+    """The who-is-speaking counts alone (part of compose): accounts, top 10, copies."""
+    with db.read() as session:
+        return speakers(session, subject_id, WINDOW_START, WINDOW_END).authors
+
+
 def count(db: Database, sql: str, **params: int) -> int:
     with db.read() as session:
         return int(session.execute(text(sql), params).scalar_one())
@@ -266,6 +283,7 @@ def measure(db: Database, subject_id: int, *, rows: int, rounds: int) -> None:
         print(f"plan: {plan}")
     compose_s, compose_first, parts = best_of(rounds, lambda: compose(db, subject_id))
     chart_s, chart_first, buckets = best_of(rounds, lambda: chart(db, subject_id))
+    who_s, who_first, authors = best_of(rounds, lambda: who(db, subject_id))
     link_sql = "SELECT count(*) FROM subject_posts WHERE subject_id = :s"
     links_s, links_first, links = best_of(rounds, lambda: count(db, link_sql, s=subject_id))
     posts_s, posts_first, posts = best_of(rounds, lambda: count(db, "SELECT count(*) FROM posts"))
@@ -275,6 +293,7 @@ def measure(db: Database, subject_id: int, *, rows: int, rounds: int) -> None:
     timings = (
         ("compose (summary_input + compose_summary)", compose_s, compose_first),
         ("chart_series (24 buckets)", chart_s, chart_first),
+        (f"who is speaking alone ({authors:,} accounts)", who_s, who_first),
         (f"count(*) subject_posts of the subject ({links:,})", links_s, links_first),
         (f"count(*) posts ({posts:,})", posts_s, posts_first),
     )
@@ -297,6 +316,13 @@ def measure(db: Database, subject_id: int, *, rows: int, rounds: int) -> None:
             f"count(*) posts {posts_s:.3f} s",
             f"{compose_s / posts_s:.1f}x",
             "a few x count",
+        ],
+        [
+            f"who is speaking (in compose), {n}",
+            f"{who_s:.3f} s",
+            f"count(*) subject_posts {links_s:.3f} s",
+            f"{who_s / links_s:.1f}x",
+            "-",
         ],
         [
             f"chart_series, {n}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jobs.clock import iso
@@ -14,6 +14,7 @@ from storage.events import recent_events
 from storage.heartbeat import heartbeat
 from storage.leases import current_leases
 from storage.runs import last_errors, last_runs
+from storage.summaries import WAITING, list_summaries
 from storage.usage import latest_month, month_usage
 
 # X's published pay-per-use prices (2026), USD.
@@ -32,12 +33,24 @@ class StatusReport:
     api_usage: Mapping[str, object]
     errors: Sequence[Mapping[str, object]]
     events: Sequence[Mapping[str, object]]
+    # Summaries whose window has ended but whose subject's collection has not got past its
+    # end yet, by subject id: (window end, how far collection is complete).
+    waiting: Mapping[int, tuple[datetime, datetime | None]] = field(default_factory=dict)
+
+    def summary_waiting(self, subject: Subject) -> dict[str, object] | None:
+        found = self.waiting.get(subject.id) if subject.id is not None else None
+        if found is None:
+            return None
+        return {"window_end": iso(found[0]), "collected_through": iso(found[1])}
 
     def to_json(self) -> dict[str, object]:
         return {
             "daemon": self.daemon,
             "jobs": self.jobs,
-            "subjects": [subject_json(s) for s in self.subjects],
+            "subjects": [
+                subject_json(s) | {"summary_waiting": self.summary_waiting(s)}
+                for s in self.subjects
+            ],
             "api_usage": self.api_usage,
             "errors": self.errors,
             "events": self.events,
@@ -106,6 +119,10 @@ def gather_status(
             {"at": iso(e.at), "kind": e.kind, "job": e.job, "message": e.message}
             for e in recent_events(session)
         ]
+        waiting = {
+            w.subject.stored_id: (w.window_end, w.collected_through)
+            for w in list_summaries(session, states=(WAITING,))
+        }
     api_usage: dict[str, object] = {
         "month": usage.month,
         "requests": usage.requests,
@@ -116,4 +133,4 @@ def gather_status(
             k: {"requests": r, "posts_read": p} for k, (r, p) in usage.by_endpoint.items()
         },
     }
-    return StatusReport(daemon, jobs, tracked(db), api_usage, errors, events)
+    return StatusReport(daemon, jobs, tracked(db), api_usage, errors, events, waiting)

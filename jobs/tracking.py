@@ -32,6 +32,7 @@ def subject_json(subject: Subject) -> dict[str, object]:
         "renamed": subject.renamed,
         "failure": subject.failure,
         "failed_at": iso(subject.failed_at),
+        "collected_through": iso(subject.collected_through),
     }
 
 

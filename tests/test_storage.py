@@ -15,8 +15,8 @@ from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base, PostRow, SubjectPost
 from storage.posts import NewPost, count_posts, insert_posts, stored_ids
 from storage.subjects import add_subject
-from storage.usage import month_usage, record_usage
 from storage.textkey import copy_key
+from storage.usage import month_usage, record_usage
 from tests.support import programs
 
 T0 = datetime(2022, 11, 19, 0, 30, tzinfo=UTC)

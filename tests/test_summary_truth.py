@@ -88,6 +88,14 @@ def test_summarize_before_any_collect_waits_then_counts_every_reply_of_the_windo
     assert [(d["state"], d["parts"], d["collected_through"]) for d in listed] == [
         ("waiting", [], None)
     ]
+    shown = run_cli("status", "--json", env=env_for(db_url, mock.url)).out
+    (subject,) = json.loads(shown)["subjects"]
+    assert subject["summary_waiting"] == {
+        "window_end": "2022-11-19T06:00:00Z",
+        "collected_through": None,
+    }
+    text = run_cli("status", env=env_for(db_url, mock.url)).out
+    assert "summary to 2022-11-19T06:00:00Z waiting: collection complete through (not yet)" in text
 
     assert run(app, "collect").status == "ok"
     assert run(app, "summarize").status == "ok"

@@ -33,6 +33,12 @@ def render(report: StatusReport) -> str:
     for s in report.subjects:
         failing = f" FAILING: {s.failure}" if s.failure else ""
         lines.append(f"  {s.label}" + (" (closed)" if s.closed_at else "") + failing)
+        waiting = report.summary_waiting(s)
+        if waiting is not None:
+            lines.append(
+                f"    summary to {waiting['window_end']} waiting: collection complete through "
+                f"{waiting['collected_through'] or '(not yet)'}"
+            )
     u = report.api_usage
     lines.append(
         f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "
