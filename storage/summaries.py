@@ -121,8 +121,8 @@ def aggregate(
 def speakers(
     session: Session, subject_id: int, start: datetime | None, end: datetime | None
 ) -> Speakers:
-    """Who wrote the subject's replies in ``[start, end)``: two range scans of the window's
-    covering index, one grouped by author, one counting distinct copy keys."""
+    """Who wrote the subject's replies in ``[start, end)``: two scans, grouped by author and
+    by copy key, each along the covering index in that order (no sort)."""
     where = _window(subject_id, start, end)
     per_author = (
         select(func.count().label("n"), func.avg(SubjectPost.compound).label("mean"))
@@ -142,16 +142,18 @@ def speakers(
             func.avg(ranked.c.mean),
         )
     ).one()
-    keyed, distinct = session.execute(
-        select(func.count(SubjectPost.copy_key), func.count(SubjectPost.copy_key.distinct())).where(
-            *where
-        )
-    ).one()
+    per_key = (
+        select(func.count().label("n"))
+        .where(*where, SubjectPost.copy_key.is_not(None))
+        .group_by(SubjectPost.copy_key)
+        .subquery()
+    )
+    copies = session.scalar(select(func.coalesce(func.sum(per_key.c.n) - func.count(), 0)))
     return Speakers(
         authors=int(authors or 0),
         top_authors_replies=int(top or 0),
         mean_per_author=None if mean is None else float(mean),
-        copies=int(keyed or 0) - int(distinct or 0),
+        copies=int(copies or 0),
     )
 
 

@@ -18,7 +18,8 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_WINDOW = ("subject_id", "created_at", "label", "compound")
+_AUTHORS = ["subject_id", "author_id", "created_at", "compound"]
+_COPIES = ["subject_id", "copy_key", "created_at"]
 _BATCH = 5000
 
 
@@ -43,8 +44,8 @@ def upgrade() -> None:
         "(SELECT posts.author_id FROM posts WHERE posts.id = subject_posts.post_id), "
         "copy_key = (SELECT posts.copy_key FROM posts WHERE posts.id = subject_posts.post_id)"
     )
-    op.drop_index("ix_subject_posts_window", table_name="subject_posts")
-    op.create_index("ix_subject_posts_window", "subject_posts", [*_WINDOW, "author_id", "copy_key"])
+    op.create_index("ix_subject_posts_authors", "subject_posts", _AUTHORS)
+    op.create_index("ix_subject_posts_copies", "subject_posts", _COPIES)
 
 
 def _fill_copy_keys() -> None:
@@ -69,8 +70,8 @@ def _fill_copy_keys() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_subject_posts_window", table_name="subject_posts")
-    op.create_index("ix_subject_posts_window", "subject_posts", list(_WINDOW))
+    op.drop_index("ix_subject_posts_copies", table_name="subject_posts")
+    op.drop_index("ix_subject_posts_authors", table_name="subject_posts")
     with op.batch_alter_table("summaries") as batch:
         batch.drop_column("collected_through")
         batch.drop_column("counts")
