@@ -170,8 +170,9 @@ def test_who_is_speaking_past_the_thresholds() -> None:
 @pytest.mark.parametrize(
     ("who", "shown"),
     [
-        (Speakers(authors=90, top_authors_replies=24, copies=4), []),  # 4 copies, 24%
-        (Speakers(authors=90, top_authors_replies=25, copies=5), ["copies", "top 10"]),
+        (Speakers(authors=70, top_authors_replies=29, copies=4), []),  # 4 copies; 29 < 30
+        (Speakers(authors=70, top_authors_replies=30, copies=5), ["copies", "top 10"]),
+        (Speakers(authors=90, top_authors_replies=24, copies=0), []),  # 24 < 25% and < 30
         (Speakers(authors=10, top_authors_replies=100, copies=0), []),  # 10 accounts = all
         (Speakers(authors=11, top_authors_replies=99, copies=0), ["top 10"]),
     ],

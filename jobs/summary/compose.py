@@ -47,12 +47,14 @@ _POLL_DECIMALS = 1
 _SENTIMENT_DECIMALS = 0
 # Who is speaking, beyond the number of accounts (always said). Copies are said when they
 # are at least COPIES_MIN replies and COPIES_SHARE of the window's; the share of the 10 most
-# active accounts when more than 10 accounts wrote and they wrote at least TOP_SHARE; the
-# mean per account when, as shown, it differs from the mean per reply by MEAN_GAP or more.
+# active accounts when more than 10 accounts wrote, the 10 wrote at least TOP_SHARE, and at
+# least TOP_EACH replies each on average (else it only says few people replied); the mean
+# per account when, as shown, it differs from the mean per reply by MEAN_GAP or more.
 COPIES_MIN = 5
 COPIES_SHARE = Decimal("0.05")
 TOP_SHARE = Decimal("0.25")
 TOP_AUTHORS = 10
+TOP_EACH = 3
 MEAN_GAP = Decimal("0.10")
 
 
@@ -180,7 +182,11 @@ def _voices(cur: SentimentCounts, speakers: Speakers | None) -> str:
     copies, top = speakers.copies, min(speakers.top_authors_replies, cur.total)
     if copies >= COPIES_MIN and Decimal(copies) / cur.total >= COPIES_SHARE:
         out += f"; {human_count(copies)} copies of earlier replies"
-    if speakers.authors > TOP_AUTHORS and Decimal(top) / cur.total >= TOP_SHARE:
+    if (
+        speakers.authors > TOP_AUTHORS
+        and top >= TOP_EACH * TOP_AUTHORS
+        and Decimal(top) / cur.total >= TOP_SHARE
+    ):
         share = shares((top, cur.total - top), decimals=0)[0]
         out += f"; top {TOP_AUTHORS} accounts wrote {percent(share)}"
     return out
