@@ -32,6 +32,10 @@ class CollectJob:
     def run(self, ctx: JobContext) -> JobResult:
         total = attempted = 0
         failed: list[str] = []
+        # Every subject this run collects is stamped with the run's start: the next run takes
+        # those it did not reach first, then these in their fixed order (accounts first), not
+        # in the order of clock readings that a platform clock's corrections can reverse.
+        started = ctx.clock.now()
         self._refresh_names(ctx)
         for subject in _subjects(ctx):
             attempted += 1
@@ -54,9 +58,7 @@ class CollectJob:
                 # How far its replies are complete moves only with a finished pass.
                 through = result.complete_through if result.complete else None
                 with ctx.write() as tx:
-                    stored.subject_collected(
-                        tx, subject.stored_id, at=ctx.clock.now(), through=through
-                    )
+                    stored.subject_collected(tx, subject.stored_id, at=started, through=through)
                 if subject.failure is not None:
                     log.info("%s: collected again", subject.label)
             if ctx.stop.is_set():

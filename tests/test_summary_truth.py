@@ -5,6 +5,7 @@ exactly. Against the mock, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from statistics import fmean
@@ -15,14 +16,16 @@ import requests
 from sqlalchemy import select
 
 from bot.app import App
+from bot.daemon import Daemon
 from bot.registry import get_job
 from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import Subject
 from jobs.summary.textlen import weighted_length
 from jobs.tracking import track
-from storage.models import PostRow
+from storage.models import JobRun, PostRow
 from storage.summaries import StoredSummary, list_summaries
 from tests.support.cli import run_cli
+from tests.support.daemon import wait_for
 from tests.support.env import env_for, settings_for
 from tests.support.scenarios import BOT_ID, POLL_POST_ID, POLL_POSTED, START
 from tests.support.voices import FIRST_USER, Reply, campaign, voices_scenario
@@ -210,8 +213,13 @@ def test_a_copy_paste_campaign_and_who_else_spoke_are_counted_exactly(
     mock.set_clock(SIX + 5 * MINUTE)
     app = app_for(mock)
     track(app.db(), Subject("poll", POLL_POST_ID), now=app.wall())
-    for job in ("collect", "polls", "summarize"):
+    for job in ("collect", "polls"):
         assert run(app, job).status == "ok"
+    preview = run_cli("summary", "preview", env=env_for(db_url, mock.url)).out
+    assert "counts: 94 replies (94 scored) from 65 accounts, 39 copies, top 10 accounts 41%" in (
+        preview
+    )
+    assert run(app, "summarize").status == "ok"
 
     (made,) = summaries(app)
     assert made.counts is not None
@@ -247,3 +255,34 @@ def test_a_copy_paste_campaign_and_who_else_spoke_are_counted_exactly(
     assert doc["counts"]["copies"] == 39 and doc["counts"]["authors"] == 65
     assert doc["collected_through"] is not None
     assert datetime.fromisoformat(doc["collected_through"]) >= SIX.astimezone(UTC)
+
+
+def test_at_start_up_the_daemon_collects_and_reads_the_votes_before_its_first_summary(
+    mock_factory: Any, app_for: Callable[..., App]
+) -> None:
+    replies = steady(SIX + timedelta(hours=1))
+    mock = mock_factory(voices_scenario(replies))
+    mock.set_clock(SIX + 5 * MINUTE)  # a window ended while it was down
+    app = app_for(mock)
+    track(app.db(), Subject("poll", POLL_POST_ID), now=app.wall())
+    daemon = Daemon(app, speed=60, jobs=("collect", "polls", "summarize"))
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: any(s.state == "posted" for s in summaries(app)), what="a summary")
+    finally:
+        daemon.request_stop("test")
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    with app.db().read() as s:
+        first = {}
+        for run_ in s.scalars(select(JobRun).order_by(JobRun.started_at)):
+            first.setdefault(run_.job, run_)
+    assert first["summarize"].trigger == "startup"
+    for job in ("collect", "polls"):
+        ended = first[job].finished_at
+        assert ended is not None and ended <= first["summarize"].started_at, job
+    (made,) = summaries(app)  # composed on what they stored: complete, with the votes
+    assert made.counts is not None
+    assert made.counts["replies"] == in_window(replies, POLL_POSTED, SIX)
+    assert "no vote count yet" not in " ".join(p.text for p in made.parts)
