@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.cli.base import echo_json, json_option
+from bot.cli.context import get_app
 from jobs.clock import iso
 from jobs.subjects import parse_subject
 from jobs.summary.preview import preview
 from storage.summaries import list_summaries
 
 
-@cli.group()
+@click.group()
 def summary() -> None:
     """Summaries before they are posted.
 
@@ -70,7 +71,7 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
             click.echo(f"chart: {target}")
 
 
-@cli.command()
+@click.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @json_option
 @click.pass_context

@@ -31,6 +31,7 @@ from tests.support.daemon import (
 )
 from tests.support.mock import FAULTS, freeze_clock, mock_stats, post_mention
 from tests.support.pg import pg_schema
+from tests.support.programs import command, with_checkout
 from tests.support.scenarios import soak_scenario
 from tests.support.soak.checks import (
     Check,
@@ -68,6 +69,10 @@ class SoakConfig:
     # machine's load decides it, and the final store checks decide correctness.
     min_kept_up: float | None = 0.9
     workdir: Path | None = None  # kept when given; a temporary folder otherwise
+    # tracemalloc snapshots of the daemon written here at these seconds of its life (slow:
+    # for finding what memory grows by, not for the RSS figures).
+    trace_memory: Path | None = None
+    trace_at: tuple[float, ...] = ()
 
 
 @dataclass
@@ -178,7 +183,11 @@ def _drive(
     stopped_at = mock.now()
     while True:
         log = work / f"daemon-{life}.log"
-        proc = start_daemon_logging(env, work, log)
+        argv = None
+        if cfg.trace_memory is not None:
+            marks = ",".join(f"{t:g}" for t in cfg.trace_at or (cfg.seconds / 6, cfg.seconds - 5))
+            argv = command("traced_daemon", str(cfg.trace_memory.resolve()), marks)
+        proc = start_daemon_logging(with_checkout(env) if argv else env, work, log, argv=argv)
         wait_started(proc, log)  # a SIGTERM before its handler is set would kill it
         # A restart only when a whole life fits after it: the last life is never cut short.
         restart = cfg.restart_every and deadline - time.monotonic() >= 2 * cfg.restart_every
