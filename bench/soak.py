@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", type=Path, help="keep the logs and SQLite file here")
     parser.add_argument(
+        "--daemon-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable added to the daemon's environment (repeatable)",
+    )
+    parser.add_argument(
         "--trace-memory",
         type=Path,
         metavar="DIR",
@@ -88,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             workdir=args.workdir,
             trace_memory=args.trace_memory,
             trace_at=tuple(float(t) for t in args.trace_at.split(",") if t),
+            daemon_env=dict(pair.split("=", 1) for pair in args.daemon_env),
         )
     )
     if args.trace_memory is not None:

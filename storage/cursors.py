@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storage.dialect import insert_for
 from storage.models import Cursor
 
 
@@ -30,11 +32,31 @@ def load_cursor(session: Session, name: str) -> CursorState:
 
 
 def save_cursor(session: Session, state: CursorState, *, now: datetime) -> None:
-    row = session.get(Cursor, state.name, with_for_update=True)
-    if row is None:
-        row = Cursor(name=state.name)
-        session.add(row)
-    row.since_id = state.since_id
-    row.pass_newest_id = state.pass_newest_id
-    row.pass_until_id = state.pass_until_id
-    row.updated_at = now
+    """One upsert on the transaction's connection: this runs with every page stored, and the
+    ORM's locked read and flush of the row cost more than the page's own insert."""
+    values = {
+        "name": state.name,
+        "since_id": state.since_id,
+        "pass_newest_id": state.pass_newest_id,
+        "pass_until_id": state.pass_until_id,
+        "updated_at": now,
+    }
+    session.connection().execute(_upsert(session), values)
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = insert_for(session, Cursor)
+        stmt = _UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["name"],
+            set_={c: insert.excluded[c] for c in _MOVED},
+        )
+    return stmt
+
+
+_MOVED = ("since_id", "pass_newest_id", "pass_until_id", "updated_at")

@@ -73,6 +73,7 @@ class SoakConfig:
     # for finding what memory grows by, not for the RSS figures).
     trace_memory: Path | None = None
     trace_at: tuple[float, ...] = ()
+    daemon_env: dict[str, str] = field(default_factory=dict)  # added to the daemon's
 
 
 @dataclass
@@ -115,7 +116,7 @@ def run_soak(cfg: SoakConfig, *, say: Callable[[str], None] = print) -> SoakRepo
     db = Database(db_url)
     try:
         upgrade(db)
-        env = daemon_env(db_url, mock.url, cron=cfg.cron, every=cfg.every)
+        env = {**daemon_env(db_url, mock.url, cron=cfg.cron, every=cfg.every), **cfg.daemon_env}
         faults = {**FAULTS, "probability": cfg.fault_probability}
         if cfg.fault_probability > 0:
             requests.post(f"{mock.url}/_mock/faults", json=faults, timeout=10).raise_for_status()
