@@ -47,6 +47,7 @@ from tests.support.soak.checks import (
 )
 
 MB = 1024 * 1024
+FIVE_MINUTES = 300.0
 KINDS: list[str] = list(FAULTS["kinds"])
 
 
@@ -239,6 +240,13 @@ def _rss_lines(cfg: SoakConfig, report: SoakReport) -> None:
         marks = [samples[min(len(samples) - 1, len(samples) * k // 6)] for k in range(7)]
         report.lines.append(
             "rss over time: " + ", ".join(f"{t / 60:.0f} min {rss / MB:.0f} MB" for t, rss in marks)
+        )
+    if cfg.seconds > FIVE_MINUTES:  # the figure: the end within 10% of 5 minutes in
+        at_five = next(rss for t, rss in samples if t >= FIVE_MINUTES)
+        change = (end - at_five) / at_five
+        report.lines.append(
+            f"rss at 5 min {at_five / MB:.1f} MB, at the end {end / MB:.1f} MB: {change:+.1%} "
+            f"({'within' if abs(change) <= 0.10 else 'OUTSIDE'} 10%)"
         )
     if cfg.max_rss_growth_mb is not None:
         report.checks.append(
