@@ -40,9 +40,9 @@ COMMANDS: list[tuple[str, ...]] = [
 
 
 def pollbot() -> list[str]:
-    """The console script next to this Python (as an operator runs it), else ``-m bot``."""
-    script = Path(sys.executable).with_name("pollbot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    """``python -m bot`` of this checkout (its environment from ``with_checkout``): what the
+    console script runs, and a checkout of older code measures its own."""
+    return [sys.executable, "-m", "bot"]
 
 
 def whole_process(argv: list[str], *, env: dict[str, str], cwd: Path, stdin: bytes = b"") -> float:
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(load())
     with tempfile.TemporaryDirectory(prefix="pollbot-bench-cli-") as tmp:
         work = Path(tmp)
-        env = clean_env(POLLBOT_DATABASE_URL=f"sqlite:///{work / 'pollbot.db'}")
+        env = with_checkout(clean_env(POLLBOT_DATABASE_URL=f"sqlite:///{work / 'pollbot.db'}"))
         whole_process([*pollbot(), "track", "poll", "1593767953706921985"], env=env, cwd=work)
         failed = _commands(args.runs, env, work)
         failed |= _score_file(args.rounds, args.groundtruth.resolve(), env, work)
@@ -106,7 +106,7 @@ def _score_file(rounds: int, path: Path, env: dict[str, str], work: Path) -> boo
     _means, texts = load_groundtruth(path)
     stdin = ("\n".join(texts) + "\n").encode()
     raw_cmd = [sys.executable, "-m", "bench._raw_vader"]
-    raw_env = with_checkout(env)
+    raw_env = env
     raw: list[float] = []
     ours: list[float] = []
     for _ in range(max(1, rounds)):
