@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_for
+from storage.dialect import upsert_for
 from storage.models import Cursor
 
 
@@ -41,22 +40,13 @@ def save_cursor(session: Session, state: CursorState, *, now: datetime) -> None:
         "pass_until_id": state.pass_until_id,
         "updated_at": now,
     }
-    session.connection().execute(_upsert(session), values)
-
-
-_UPSERTS: dict[str, Any] = {}
-
-
-def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    stmt = _UPSERTS.get(dialect)
-    if stmt is None:
-        insert = insert_for(session, Cursor)
-        stmt = _UPSERTS[dialect] = insert.on_conflict_do_update(
-            index_elements=["name"],
-            set_={c: insert.excluded[c] for c in _MOVED},
-        )
-    return stmt
+    upsert = upsert_for(
+        session,
+        Cursor,
+        key=["name"],
+        updates=lambda insert: {c: insert.excluded[c] for c in _MOVED},
+    )
+    session.connection().execute(upsert, values)
 
 
 _MOVED = ("since_id", "pass_newest_id", "pass_until_id", "updated_at")
