@@ -18,7 +18,8 @@ Usage: ``python -m bench.ingest [--replies N] [--memory-replies N] [--pg URL] [-
    ``SentimentIntensityAnalyzer().polarity_scores`` over every reply's text. Baseline and
    end-to-end runs take turns for ``--rounds`` rounds; the best of each is compared (the
    median ratio is printed too). Ratio = pollbot end-to-end rate / raw scoring rate;
-   target >= 0.5.
+   targets (issue 16): >= 1.0 on SQLite, >= 0.8 on PostgreSQL, >= 0.5 scored in the
+   collecting process.
    The mock's own handler time is printed (from ``/_mock/stats``); it runs on the same two
    CPUs.
 2. Memory: the same mock in a process of its own (clock moved past the last reply with
@@ -84,7 +85,9 @@ from tests.support.env import clean_env, pollbot_env
 from tests.support.pg import pg_schema
 from tests.support.scenarios import POLL_POST_ID, bench_scenario, collect_time
 
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.5  # scored in the collecting process, and the separate-process run
+# Issue 16: end to end at least raw VADER's rate on SQLite, 0.8 of it on PostgreSQL.
+TARGETS = {"SQLite": 1.0, "PostgreSQL": 0.8}
 TARGET_RSS_MB = 250
 CHECKPOINTS = (0.10, 0.25, 0.50, 0.75, 1.00)
 
@@ -581,7 +584,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{r.rate:,.0f} replies/s",
                 f"raw VADER {raw_rate:,.0f} texts/s",
                 f"{r.rate / raw_rate:.2f} (median {median[r.backend] / raw_rate:.2f})",
-                f">= {TARGET_RATIO}",
+                f">= {TARGETS.get(r.backend, TARGET_RATIO)}",
             ]
         )
 

@@ -30,6 +30,7 @@ import sys
 from pathlib import Path
 
 from tests.support.scenarios import SEARCH_WINDOW
+from tests.support.soak.memory import memory_growth
 from tests.support.soak.run import SoakConfig, run_soak
 
 
@@ -57,6 +58,25 @@ def main(argv: list[str] | None = None) -> int:
         help="fail when RSS grows more than this over the second half",
     )
     parser.add_argument("--workdir", type=Path, help="keep the logs and SQLite file here")
+    parser.add_argument(
+        "--daemon-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable added to the daemon's environment (repeatable)",
+    )
+    parser.add_argument(
+        "--trace-memory",
+        type=Path,
+        metavar="DIR",
+        help="run the daemon under tracemalloc, snapshots in DIR, then print what grew (slow)",
+    )
+    parser.add_argument(
+        "--trace-at",
+        default="",
+        help="seconds of the daemon's life to snapshot, comma-separated (default: at 1/6 "
+        "of the soak and at its end)",
+    )
     args = parser.parse_args(argv)
     hours = args.minutes * 60 * args.speed / 3600
     if hours + 1 > SEARCH_WINDOW.total_seconds() / 3600:
@@ -73,8 +93,14 @@ def main(argv: list[str] | None = None) -> int:
             rate_window_s=args.rate_window or None,
             max_rss_growth_mb=args.max_rss_growth_mb,
             workdir=args.workdir,
+            trace_memory=args.trace_memory,
+            trace_at=tuple(float(t) for t in args.trace_at.split(",") if t),
+            daemon_env=dict(pair.split("=", 1) for pair in args.daemon_env),
         )
     )
+    if args.trace_memory is not None:
+        for line in memory_growth(args.trace_memory):
+            print(line)
     return 1 if report.failed else 0
 
 

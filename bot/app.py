@@ -11,11 +11,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings, load_settings
-from bot.logs import configure_logging
+from bot.config import Settings
 from bot.registry import get_job
 from bot.scoring import ProcessScorer, default_processes
 from jobs.base import JobContext, JobOptions, JobResult, NoProgress, Progress
@@ -24,7 +22,7 @@ from jobs.scoring import InlineScorer, Scorer
 from jobs.tracking import track_configured
 from jobs.usage import UsageMeter
 from storage.engine import Database
-from storage.migrate import upgrade
+from storage.schema import ensure_current
 
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
@@ -63,14 +61,6 @@ class App:
     _scorer: Scorer | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
-    @classmethod
-    def from_environment(cls, *, env_file: Path | None = Path(".env")) -> App:
-        settings = load_settings(env_file=env_file)
-        configure_logging(
-            fmt=settings.log_format, level=settings.log_level, secrets=settings.secrets()
-        )
-        return cls(settings)
-
     def db(self, *, migrate: bool = True) -> Database:
         """The database, migrated to the newest schema on first use."""
         with self._lock:  # jobs on several threads may ask first at once
@@ -78,7 +68,7 @@ class App:
                 db = Database(self.settings.database_url)
                 db.check()
                 if migrate:
-                    before, after = upgrade(db)
+                    before, after = ensure_current(db)
                     if before != after:
                         log.info("database schema upgraded from %s to %s", before or "empty", after)
                 self._db = db

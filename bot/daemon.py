@@ -25,6 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from bot.memory import limit_malloc_arenas, release_free_memory
 from bot.metrics import Metrics, serve_metrics
 from bot.outage import DatabaseOutage
 from bot.platforms.x import XPlatform
@@ -203,6 +204,7 @@ class Daemon:
             return
         self.outage.reached()
         self._record_late()
+        release_free_memory()
 
     def health(self) -> dict[str, object]:
         return {"ok": not self.stop.is_set(), "pid": self.holder.pid, "jobs": sorted(self.jobs)}
@@ -232,6 +234,7 @@ class Daemon:
         self.request_stop(signal.Signals(signum).name)
 
     def run(self, *, duration: float | None = None) -> int:
+        limit_malloc_arenas()  # before the job threads start: see bot.memory
         try:
             return self._run(duration=duration)
         finally:

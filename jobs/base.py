@@ -71,14 +71,14 @@ class JobContext:
     run_now: RunNow | None = None  # may start another job now (handed in by the wiring)
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
+    def write(self, *, durable: bool = True) -> Iterator[Tx]:
         """The one way a job writes: one transaction, committed when the block ends (rolled
         back if it raises), which also records the API use counted since the last write, so
         usage and the rows it paid for are stored together. Usage whose transaction does not
-        commit is kept for the next one."""
+        commit is kept for the next one. ``durable=False``: see ``Database.write``."""
         pending = None
         try:
-            with self.db.write() as tx:
+            with self.db.write(durable=durable) as tx:
                 yield tx
                 pending = self.usage.flush(tx)
         except BaseException:

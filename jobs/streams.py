@@ -149,22 +149,32 @@ def _store_pages(
             result.complete = True
             result.complete_through = state.complete_through
             return
-        page, pending = item
-        prepared = pending.result()  # its error (ScoringFailed) fails the run, cursor safe
-        ids = [int(p.id) for p in page.posts]
-        last = page.next_token is None
-        if ids:
-            newest = state.pass_newest_id or max(ids)
-            state = replace(state, pass_newest_id=newest, pass_until_id=min(ids))
+        # The pages already fetched and scored go in with this one: one transaction, one
+        # cursor move covering them all (fewer commits; the transaction never waits on the
+        # network). Exactly-once holds as for one page: the cursor moves with its rows.
+        batch = [(item[0], item[1].result())]  # ScoringFailed fails the run, cursor safe
+        while batch[-1][0].next_token is not None and (more := ahead.next_ready()) is not None:
+            batch.append((more[0], more[1].result()))
+        last = batch[-1][0].next_token is None
+        for page, _ in batch:
+            ids = [int(p.id) for p in page.posts]
+            if ids:
+                newest = state.pass_newest_id or max(ids)
+                state = replace(state, pass_newest_id=newest, pass_until_id=min(ids))
         if last:
             state = _complete(state)
-        with ctx.write() as tx:
-            new = sink.store(tx, page, prepared) if page.posts else 0
+        # Not durable: a page lost to a database crash just after its commit has its cursor
+        # lost with it, and is fetched again; its commit need not wait for the disk.
+        with ctx.write(durable=False) as tx:
+            stored = [
+                sink.store(tx, page, prepared) if page.posts else 0 for page, prepared in batch
+            ]
             save_cursor(tx, state, now=ctx.clock.now())
-        result.pages += 1
-        result.seen += len(ids)
-        result.new += new
-        ctx.progress.update(pages=1, seen=len(ids), new=new)
+        for (page, _), new in zip(batch, stored, strict=True):
+            result.pages += 1
+            result.seen += len(page.posts)
+            result.new += new
+            ctx.progress.update(pages=1, seen=len(page.posts), new=new)
         if last:
             result.complete = True
             result.complete_through = state.complete_through
@@ -217,6 +227,21 @@ class _ReadAhead(Generic[P]):
     def next(self) -> tuple[Page, Future[P]] | _Halt | None:
         if not self._queue:
             self._queue.append(self._pool.submit(self._fetch))
+        return self._pop()
+
+    def next_ready(self) -> tuple[Page, Future[P]] | None:
+        """The next page if it is fetched and prepared already, else None (nothing waited
+        for; a stop, the cap, an error or the end of the stream is left for ``next``)."""
+        head = self._queue[0] if self._queue else None
+        if head is None or not head.done() or head.exception() is not None:
+            return None  # an error, too, is for ``next`` to raise, after what came before
+        item = head.result()
+        if not isinstance(item, tuple) or not item[1].done() or item[1].exception() is not None:
+            return None
+        self._pop()
+        return item
+
+    def _pop(self) -> tuple[Page, Future[P]] | _Halt | None:
         item = self._queue.popleft().result()  # the platform's errors surface here
         if isinstance(item, tuple) and item[0].next_token is not None:
             while len(self._queue) < READ_AHEAD:

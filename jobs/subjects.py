@@ -1,5 +1,5 @@
 """Subjects as the jobs see them: what an operator may name (``@username``, a post id or a
-post URL; pure parsing), and the subjects a run works on.
+post URL; parsed by ``jobs.names``), and the subjects a run works on.
 
 There is one subject type, ``storage.subjects.Subject``: parsing gives one that is only
 named (no ``id``), the store gives them with what it knows.
@@ -7,55 +7,30 @@ named (no ``id``), the store gives them with what it knows.
 
 from __future__ import annotations
 
-import re
-
 from jobs.base import JobContext
 from jobs.errors import UsageError, shown
+from jobs.names import POST_ID, POST_URL, USERNAME, is_username, post_id_key, username_key
 from jobs.platform import Poll, Post
 from storage.engine import Tx
 from storage.subjects import Kind, Subject, describe_poll, list_subjects
-
-# X's usernames: letters, digits and _, 1 to 15 of them. Every parser of names uses this.
-USERNAME = r"[A-Za-z0-9_]{1,15}"
-_USERNAME = re.compile(rf"@?({USERNAME})")
-_POST_ID = re.compile(r"[1-9][0-9]{0,18}")
-_POST_URL = re.compile(
-    rf"(?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/(?:{USERNAME}|i/web)"
-    r"/status(?:es)?/([1-9][0-9]{0,18})(?:[/?#].*)?",
-    re.IGNORECASE,
-)
-_MAX_ID = 2**63 - 1
 
 __all__ = ["USERNAME", "Subject", "parse_account", "parse_poll", "parse_subject"]
 
 
 def parse_account(text: str) -> Subject:
-    match = _USERNAME.fullmatch(text.strip())
-    if not match:
-        raise UsageError(
-            f"not a username: {shown(text)} (expected @name: letters, digits or _, 1-15)"
-        )
-    return Subject("account", match.group(1).lower())
+    return Subject("account", username_key(text))
 
 
 def parse_poll(text: str) -> Subject:
-    raw = text.strip()
-    match = _POST_URL.fullmatch(raw)
-    post_id = match.group(1) if match else raw
-    if not _POST_ID.fullmatch(post_id) or int(post_id) > _MAX_ID:
-        raise UsageError(
-            f"not a post id or URL: {shown(text)} "
-            "(expected digits like 1593767953706921985 or https://x.com/user/status/ID)"
-        )
-    return Subject("poll", post_id)
+    return Subject("poll", post_id_key(text))
 
 
 def parse_subject(text: str) -> Subject:
     """``@name`` / ``name`` is an account; digits or a post URL is a poll."""
     raw = text.strip()
-    if _POST_ID.fullmatch(raw) or _POST_URL.fullmatch(raw):
+    if POST_ID.fullmatch(raw) or POST_URL.fullmatch(raw):
         return parse_poll(raw)
-    if raw.startswith("@") or _USERNAME.fullmatch(raw):
+    if raw.startswith("@") or is_username(raw):
         return parse_account(raw)
     raise UsageError(f"not a subject: {shown(text)} (expected @username, a post id or a post URL)")
 

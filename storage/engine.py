@@ -140,9 +140,18 @@ class Database:
         self._reached = True
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def write(self, *, durable: bool = True) -> Iterator[Tx]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        ``durable=False``: a transaction whose loss in a database crash right after its
+        commit costs nothing but doing it again (a collected page and its cursor: fetched
+        again). On PostgreSQL its commit then does not wait for the WAL to reach the disk
+        (``synchronous_commit`` off for it alone; a crash loses a suffix of such commits,
+        whole, never one half of one); SQLite's WAL at ``synchronous=NORMAL`` already
+        commits so, for every transaction."""
         with self._translate("writing"), self._writes() as session, session.begin():
+            if not durable and self.dialect == "postgresql":
+                session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield session
         self._reached = True
 

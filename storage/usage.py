@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_for
+from storage.dialect import upsert_for
 from storage.models import ApiUsage
 
 
@@ -24,27 +23,17 @@ def record_usage(
     session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
 ) -> None:
     values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
-    session.execute(_upsert(session), values)
-
-
-_UPSERTS: dict[str, Any] = {}
-
-
-def _upsert(session: Session) -> Any:
-    # Built once per dialect: this runs with every page stored, and building the statement
-    # anew each time cost more than executing it.
-    dialect = session.get_bind().dialect.name
-    stmt = _UPSERTS.get(dialect)
-    if stmt is None:
-        insert = insert_for(session, ApiUsage)
-        stmt = _UPSERTS[dialect] = insert.on_conflict_do_update(
-            index_elements=["month", "endpoint"],
-            set_={
-                "requests": ApiUsage.requests + insert.excluded.requests,
-                "posts_read": ApiUsage.posts_read + insert.excluded.posts_read,
-            },
-        )
-    return stmt
+    upsert = upsert_for(
+        session,
+        ApiUsage,
+        key=["month", "endpoint"],
+        updates=lambda insert: {
+            "requests": ApiUsage.requests + insert.excluded.requests,
+            "posts_read": ApiUsage.posts_read + insert.excluded.posts_read,
+        },
+    )
+    # On the transaction's connection: the ORM's execute of a Core statement costs more.
+    session.connection().execute(upsert, values)
 
 
 def month_usage(session: Session, month: str) -> MonthUsage:

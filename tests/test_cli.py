@@ -9,18 +9,18 @@ from typing import Any
 import click
 import pytest
 
-from bot.cli import _register
 from bot.cli.base import cli
 from tests.support.cli import run_cli
 from tests.support.env import clean_env, env_for
 from tests.support.paths import ROOT
 
-_register()
-
 
 def _commands(group: click.Group, prefix: str = "pollbot") -> list[tuple[str, click.Command]]:
     out: list[tuple[str, click.Command]] = [(prefix, group)]
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the root's commands are loaded here
+        cmd = group.get_command(ctx, name)
+        assert cmd is not None, name
         path = f"{prefix} {name}"
         if isinstance(cmd, click.Group):
             out.extend(_commands(cmd, path))

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings
+from bot.config.checks import load_settings
 from bot.config.settings import VARIABLES
 from bot.config.values import parse_duration
 from tests.support.cli import run_cli

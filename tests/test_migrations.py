@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from storage.engine import Database
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.schema import newest_revision
 
 T = "2022-11-19 00:30:00"
 
@@ -42,3 +43,8 @@ def test_an_upgrade_from_the_first_schema_keeps_every_row(db_url: str) -> None:
         assert [tuple(r) for r in mentions] == [(1593767953706921985, "replied", 42, None)]
     finally:
         db.dispose()
+
+
+def test_newest_migration_file_is_alembics_head() -> None:
+    # storage.schema tells a current schema without loading Alembic, from the file names.
+    assert newest_revision() == head_revision()

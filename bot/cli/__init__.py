@@ -1,5 +1,6 @@
 """``pollbot``: a thin shell over the library. Each command calls one function; errors are
-turned into exit codes in ``bot.cli.errors`` alone."""
+turned into exit codes in ``bot.cli.errors`` alone. Each command's module is imported only
+when that command runs (``bot.cli.lazy``): this package and ``bot.cli.base`` stay light."""
 
 from __future__ import annotations
 
@@ -9,21 +10,14 @@ from collections.abc import Sequence
 import click
 
 from bot.cli import early
-
-
-def _register() -> None:
-    # Imported for their side effect of attaching commands to ``cli``.
-    from bot.cli import db, demo, export, jobs, mock, run, score, status, summary, track  # noqa: F401
+from bot.cli.base import cli
+from bot.cli.errors import exit_with
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["run"]:
-        early.catch_stop_signals()  # before the imports below: they take a second or two
-    from bot.cli.base import cli
-    from bot.cli.errors import exit_with
-
-    _register()
+        early.catch_stop_signals()  # before the daemon's imports: they take a second or two
     if not args:
         args = ["--help"]
     try:

@@ -1,4 +1,6 @@
-"""The root command group and the shared pieces every command uses."""
+"""The root command group and the shared pieces every command uses. Light on purpose: every
+command imports this module, ``score`` and ``--help`` included (``bot.cli.context`` holds
+the App, for the commands that use one)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,42 @@ from typing import Any, TypeVar
 
 import click
 
-from bot.app import App
+from bot.cli.lazy import Lazy, LazyGroup
+from bot.config import Settings, read_settings
+from bot.logs import configure_logging
 from jobs.errors import shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Every command: the module it lives in (imported only when it runs) and its line in --help.
+COMMANDS = {
+    "db": Lazy("bot.cli.db", "db", "The database schema."),
+    "demo": Lazy(
+        "bot.cli.demo", "demo", "Run everything against the built-in November 2022 scenario."
+    ),
+    "export": Lazy("bot.cli.export", "export", "Export stored data."),
+    "jobs": Lazy("bot.cli.jobs", "jobs_group", "The jobs: collect, polls, summarize, commands."),
+    "mock-api": Lazy("bot.cli.mock", "mock_api", "Serve the fake X API v2 until interrupted."),
+    "run": Lazy("bot.cli.run", "run", "Run the daemon: every job on its schedule."),
+    "score": Lazy("bot.cli.score", "score", "Score TEXT (or each line of stdin) with VADER."),
+    "status": Lazy(
+        "bot.cli.status", "status", "Daemon heartbeat, jobs, subjects, API use, errors."
+    ),
+    "summaries": Lazy(
+        "bot.cli.summary", "summaries", "Summaries made, newest first, with their state."
+    ),
+    "summary": Lazy("bot.cli.summary", "summary", "Summaries before they are posted."),
+    "track": Lazy("bot.cli.track", "track", "Follow an account or a poll (kept in the database)."),
+    "untrack": Lazy("bot.cli.track", "untrack", "Stop following SUBJECT; what was stored stays."),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="pollbot", prog_name="pollbot")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -32,15 +63,23 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = None
 
 
-def get_app(ctx: click.Context) -> App:
-    """The App, built once per invocation (configuration is validated here)."""
-    root = ctx.find_root()
-    if root.obj is None:
-        app = App.from_environment()
-        root.obj = app
-        root.call_on_close(app.close)
-    assert isinstance(root.obj, App)
-    return root.obj
+def get_settings(ctx: click.Context) -> Settings:
+    """The configuration, read once per invocation, and logging set up from it. Every
+    command calls this (through ``bot.cli.context.get_app`` when it uses the App, which
+    checks the database URL and the cron as well)."""
+    meta = ctx.find_root().meta
+    if _SETTINGS not in meta:
+        settings = read_settings()
+        configure_logging(
+            fmt=settings.log_format, level=settings.log_level, secrets=settings.secrets()
+        )
+        meta[_SETTINGS] = settings
+    found = meta[_SETTINGS]
+    assert isinstance(found, Settings)
+    return found
+
+
+_SETTINGS = "pollbot.settings"
 
 
 class Speed(click.ParamType):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import cli, get_app
+from bot.cli.context import get_app
 from storage.migrate import upgrade
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """The database schema.
 

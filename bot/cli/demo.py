@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from bot.cli.base import Speed, cli, get_app
+from bot.cli.base import Speed
+from bot.cli.context import get_app
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--speed",
     type=Speed(minimum=1),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from bot.cli.base import cli, get_app
+from bot.cli.context import get_app
 from jobs.errors import UsageError, shown
 from jobs.export import FORMATS, export_replies
 from jobs.subjects import parse_subject
@@ -25,7 +25,7 @@ def parse_since(text: str) -> datetime:
         ) from None
 
 
-@cli.group()
+@click.group()
 def export() -> None:
     """Export stored data.
 

@@ -6,7 +6,8 @@ import contextlib
 
 import click
 
-from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.cli.base import echo_json, json_option
+from bot.cli.context import get_app
 from bot.cli.progress import progress_for
 from bot.registry import all_jobs, get_job
 from bot.schedule import schedules
@@ -17,7 +18,7 @@ from jobs.subjects import parse_subject
 from storage.runs import last_runs, run_history
 
 
-@cli.group("jobs")
+@click.group("jobs")
 def jobs_group() -> None:
     """The jobs: collect, polls, summarize, commands.
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import Speed, cli
+from bot.cli.base import Speed
 from jobs.errors import UsageError, shown
 
 
-@cli.command("mock-api")
+@click.command("mock-api")
 @click.option(
     "--scenario",
     default="builtin:nov-2022",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 
 from bot.cli import early
-from bot.cli.base import cli, get_app
+from bot.cli.context import get_app
 
 
-@cli.command()
+@click.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the daemon: every job on its schedule (POLLBOT_*_EVERY, POLLBOT_SUMMARY_CRON)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.cli.base import echo_json, json_option
+from bot.cli.context import get_app
 from bot.registry import JOB_NAMES
 from jobs.status import StatusReport, gather_status
 
@@ -51,7 +52,7 @@ def render(report: StatusReport) -> str:
     return "\n".join(lines)
 
 
-@cli.command()
+@click.command()
 @json_option
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.cli.base import echo_json, json_option
+from bot.cli.context import get_app
 from jobs.clock import iso
 from jobs.subjects import parse_subject
 from jobs.summary.preview import preview
 from storage.summaries import list_summaries
 
 
-@cli.group()
+@click.group()
 def summary() -> None:
     """Summaries before they are posted.
 
@@ -89,7 +90,7 @@ def _counts_line(counts: dict[str, int | float | str | None], through: datetime 
     )
 
 
-@cli.command()
+@click.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @json_option
 @click.pass_context

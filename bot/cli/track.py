@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.base import cli, echo_json, get_app, json_option
+from bot.cli.base import echo_json, json_option
+from bot.cli.context import get_app
 from jobs.subjects import parse_account, parse_poll, parse_subject
 from jobs.tracking import subject_json, tracked
 from jobs.tracking import track as track_subject
 from jobs.tracking import untrack as untrack_subject
 
 
-@cli.group()
+@click.group()
 def track() -> None:
     """Follow an account or a poll (kept in the database).
 
@@ -84,7 +85,7 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{t.kind:8} {name}{extra}{closed}  since {added}{failing}")
 
 
-@cli.command()
+@click.command()
 @click.argument("subject")
 @click.pass_context
 def untrack(ctx: click.Context, subject: str) -> None:

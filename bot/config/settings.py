@@ -1,4 +1,9 @@
-"""The one typed settings object, validated at start. The environment wins over ``.env``."""
+"""The one typed settings object, validated at start. The environment wins over ``.env``.
+
+``read_settings`` checks every value's form and needs no heavy library; the two values that
+only the library using them can judge (the database URL: SQLAlchemy; the summary cron:
+APScheduler) are checked by ``bot.config.checks``, for every command that builds the App.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,7 @@ from dotenv import dotenv_values
 
 from bot.config import values as v
 from jobs.errors import UsageError, shown
-from jobs.subjects import parse_poll
-from storage.engine import parse_url as parse_database_url
-from storage.engine import redact_url
-from storage.errors import DatabaseURLInvalid, StorageError
+from jobs.names import post_id_key
 
 
 class ConfigError(UsageError):
@@ -54,22 +56,10 @@ def _polls(raw: str) -> tuple[str, ...]:
     refs = []
     for item in v.parse_list(raw):
         try:
-            refs.append(parse_poll(item).key)
+            refs.append(post_id_key(item))
         except UsageError as exc:
             raise ValueError(str(exc)) from exc
     return tuple(dict.fromkeys(refs))
-
-
-def _database(raw: str) -> str:
-    try:
-        parse_database_url(raw.strip())
-    except StorageError as exc:
-        why = f" ({exc.reason})" if isinstance(exc, DatabaseURLInvalid) and exc.reason else ""
-        raise ValueError(
-            "expected a SQLAlchemy URL like sqlite:///pollbot.db or "
-            f"postgresql+psycopg://user@host/db{why}"
-        ) from exc
-    return raw.strip()
 
 
 @dataclass(frozen=True)
@@ -96,10 +86,6 @@ class Settings:
     metrics_port: int | None = None
     scoring_processes: int | None = None  # None: auto (one when a second CPU is there)
 
-    @property
-    def safe_database_url(self) -> str:
-        return redact_url(self.database_url)
-
     def secrets(self) -> list[str]:
         """Every secret value set, for scrubbing (never for showing)."""
         return [
@@ -109,9 +95,9 @@ class Settings:
         ]
 
 
-# variable -> (field, parser). Order: the timezone before the cron that depends on it.
-_VARIABLES: dict[str, tuple[str, Callable[[str], Any] | None]] = {
-    "POLLBOT_DATABASE_URL": ("database_url", _database),
+# variable -> (field, parser).
+_VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "POLLBOT_DATABASE_URL": ("database_url", str.strip),  # checked by bot.config.checks
     "X_BEARER_TOKEN": ("x_bearer_token", lambda s: Secret(s.strip())),
     "X_API_KEY": ("x_api_key", lambda s: Secret(s.strip())),
     "X_API_SECRET": ("x_api_secret", lambda s: Secret(s.strip())),
@@ -125,7 +111,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "POLLBOT_POLLS_EVERY": ("polls_every", v.parse_duration),
     "POLLBOT_COMMANDS_EVERY": ("commands_every", v.parse_duration),
     "POLLBOT_TIMEZONE": ("timezone", v.parse_timezone),
-    "POLLBOT_SUMMARY_CRON": ("summary_cron", None),  # needs the time zone: parsed below
+    "POLLBOT_SUMMARY_CRON": ("summary_cron", v.parse_cron),  # and by bot.config.checks
     "POLLBOT_DRY_RUN": ("dry_run", v.parse_bool),
     "POLLBOT_MONTHLY_POST_READS": ("monthly_post_reads", v.parse_positive_int),
     "POLLBOT_LOG_FORMAT": ("log_format", lambda s: v.parse_choice(s, ("text", "json"))),
@@ -140,18 +126,18 @@ VARIABLES = tuple(_VARIABLES)
 _SECRET_VARIABLES = {name for name in VARIABLES if name.startswith("X_") and "URL" not in name}
 
 
-def _shown(name: str, raw: str) -> str:
+def shown_value(name: str, raw: str) -> str:
+    """``raw`` as a message about variable ``name`` may show it: secrets hidden."""
     if name in _SECRET_VARIABLES:
         return "'***'"
-    if name == "POLLBOT_DATABASE_URL":
-        return repr(redact_url(raw))
     return shown(raw, 80)
 
 
-def load_settings(
+def read_settings(
     environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
 ) -> Settings:
-    """Read, validate and type every variable; raise ConfigError on the first bad one."""
+    """Read, check the form of and type every variable; raise ConfigError on the first bad
+    one. ``bot.config.checks.load_settings`` checks the rest."""
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         merged.update({k: val for k, val in dotenv_values(env_file).items() if val is not None})
@@ -161,11 +147,8 @@ def load_settings(
         raw = merged.get(name)
         if raw is None or (raw.strip() == "" and name != "X_API_BASE_URL"):
             continue
-        if parser is None:  # the cron, which needs the time zone
-            tz = parsed.get("timezone", ZoneInfo("UTC"))
-            parser = lambda s, tz=tz: v.parse_cron(s, tz)  # noqa: E731
         try:
             parsed[attr] = parser(raw)
         except ValueError as exc:
-            raise ConfigError(f"{name}={_shown(name, raw)}: {exc}") from None
+            raise ConfigError(f"{name}={shown_value(name, raw)}: {exc}") from None
     return Settings(**parsed)

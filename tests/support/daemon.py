@@ -44,12 +44,18 @@ def start_daemon(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def start_daemon_logging(env: dict[str, str], workdir: Path, log: Path) -> subprocess.Popen[bytes]:
-    """``python -m bot run`` in ``workdir``, its output appended to ``log`` (a pipe nobody
-    reads would fill and stall it)."""
+def start_daemon_logging(
+    env: dict[str, str], workdir: Path, log: Path, *, argv: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``python -m bot run`` (or ``argv``, a program that runs it) in ``workdir``, its output
+    appended to ``log`` (a pipe nobody reads would fill and stall it)."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], env=env, cwd=workdir, stdout=out, stderr=out
+            argv or [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=out,
         )
 
 

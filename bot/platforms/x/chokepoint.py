@@ -8,7 +8,6 @@ or raise one of ``jobs.errors``. Nothing foreign (tweepy, requests, JSON errors)
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import requests
 import tweepy
 
@@ -244,8 +244,8 @@ def _decode(raw: requests.Response | str | bytes | None) -> dict[str, Any] | Non
     if not raw:
         return None
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = orjson.loads(raw)  # a fifth of json's time, on every page collected
+    except ValueError:  # orjson.JSONDecodeError is one
         return None
     return body if isinstance(body, dict) else None
 
