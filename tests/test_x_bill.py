@@ -151,7 +151,9 @@ def test_an_account_and_its_poll_read_the_polls_replies_once(
     with app.db().read() as s:
         stored = s.scalar(select(func.count()).select_from(PostRow))
         to_elon = s.scalar(
-            select(func.count()).select_from(PostRow).where(PostRow.in_reply_to_user_id == int(ELON))
+            select(func.count())
+            .select_from(PostRow)
+            .where(PostRow.in_reply_to_user_id == int(ELON))
         )
         account = s.scalar(select(SubjectRow.id).where(SubjectRow.kind == "account"))
         linked = s.scalar(
