@@ -94,7 +94,7 @@ def test_a_whole_day_is_estimated_as_the_mock_bills_it(
     nov2022: Callable[[datetime], tuple[Any, Callable[..., App]]], db_url: str
 ) -> None:
     mock, make = nov2022(START)
-    app = make(summary_cron="0 */6 * * *")
+    app = make(summary_cron="0 */6 * * *", monthly_budget_usd=50.0)
     track(app.db(), Subject("account", "elonmusk"), now=app.wall())
     asked = _day_of_jobs(mock, app)
 
@@ -107,7 +107,9 @@ def test_a_whole_day_is_estimated_as_the_mock_bills_it(
     # no reply was refused: every request to post made a post (the bot's, or a question)
     assert stats["requests"]["create_tweet"] == len(made) + len(asked)
 
-    status = run_cli("status", "--json", env=env_for(db_url, mock.url))
+    status = run_cli(
+        "status", "--json", env=env_for(db_url, mock.url, POLLBOT_MONTHLY_BUDGET_USD="50")
+    )
     assert status.code == 0, status.err
     usage = json.loads(status.out)["api_usage"]
     billed = stats["usd"]
