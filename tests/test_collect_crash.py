@@ -167,7 +167,9 @@ def test_sigkill_mid_page_and_at_random_moments(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
     rng = random.Random(20221119)
-    mock = start_world(mock_factory, db_url, count=6000)
+    # half to the poll, half to DEAL: as many reads a pass as when the account's search read
+    # the poll's replies too
+    mock = start_world(mock_factory, db_url, count=12000)
     env = env_for(db_url, mock.url)
     mid_page_kills, random_kills, mid_pass = 0, 0, 0
     for trial in range(30):  # runs are quick: some finish before their kill, and are retried
