@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.registry import get_job
 from bot.scoring import ProcessScorer, default_processes
 from jobs.base import JobContext, JobOptions, JobResult, NoProgress, Progress
+from jobs.pricing import Charge
 from jobs.runner import Holder, run_job
 from jobs.scoring import InlineScorer, Scorer
 from jobs.tracking import track_configured
@@ -104,6 +105,7 @@ class App:
             access_token_secret=s.x_access_token_secret.reveal(),
             base_url=s.x_api_base_url,
             usage=self.record_usage,
+            billing=self.record_charge,
             max_wait_s=self.max_rate_wait_s,
             clock=self._clock,
             on_rate_limited=self.record_rate_limited,
@@ -122,6 +124,9 @@ class App:
         self.usage().record(endpoint, posts)
         for hook in self.usage_hooks:
             hook(endpoint, posts)
+
+    def record_charge(self, charge: Charge) -> None:
+        self.usage().bill(charge)
 
     def usage(self) -> UsageMeter:
         with self._lock:
@@ -147,6 +152,7 @@ class App:
         return JobOptions(
             dry_run=s.dry_run,
             monthly_post_reads=s.monthly_post_reads,
+            monthly_budget_usd=s.monthly_budget_usd,
             summary_cron=s.summary_cron,
             timezone=s.timezone,
             operators=s.operators,

@@ -45,6 +45,7 @@ class NoProgress:
 class JobOptions:
     dry_run: bool = False
     monthly_post_reads: int = 10_000
+    monthly_budget_usd: float = 50.0
     summary_cron: str = "0 9 * * *"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     operators: tuple[str, ...] = ()

@@ -1,5 +1,6 @@
-"""The month's read cap (POLLBOT_MONTHLY_POST_READS): checked before every read of posts, by
-every job that reads them, and what a job that meets it records."""
+"""The month's read cap (POLLBOT_MONTHLY_POST_READS) and spend cap (POLLBOT_MONTHLY_BUDGET_USD,
+the estimate at X's pay-per-use prices): checked before every read of posts, by every job that
+reads them, and what a job that meets either records. Posting what is already due goes on."""
 
 from __future__ import annotations
 
@@ -12,15 +13,31 @@ from storage.events import add_event
 log = logging.getLogger("pollbot.budget")
 
 
-def check_budget(ctx: JobContext) -> None:
-    """Raises BudgetExhausted when this month's reads (every process's) reached the cap."""
+def budget_spent(ctx: JobContext) -> str | None:
+    """Why reading must stop this month (every process's use counts), or None."""
     used = ctx.usage.posts_read_this_month()
     cap = ctx.options.monthly_post_reads
     if used >= cap:
-        raise BudgetExhausted(
+        return (
             f"monthly read cap reached: {used} of {cap} posts read in {ctx.usage.month()}; "
             "reading resumes next month (POLLBOT_MONTHLY_POST_READS)"
         )
+    spent = ctx.usage.usd_this_month()
+    budget = ctx.options.monthly_budget_usd
+    if spent >= budget:
+        return (
+            f"monthly budget reached: about ${spent:.2f} of ${budget:.2f} spent at X's "
+            f"pay-per-use prices in {ctx.usage.month()}; reading resumes next month "
+            "(POLLBOT_MONTHLY_BUDGET_USD)"
+        )
+    return None
+
+
+def check_budget(ctx: JobContext) -> None:
+    """Raises BudgetExhausted when this month's reads or estimated spend reached its cap."""
+    why = budget_spent(ctx)
+    if why is not None:
+        raise BudgetExhausted(why)
 
 
 def skipped_for_budget(ctx: JobContext, job: str, cause: BudgetExhausted, items: int) -> JobResult:

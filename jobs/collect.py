@@ -23,6 +23,8 @@ from storage.posts import insert_posts
 log = logging.getLogger("pollbot.collect")
 # How often followed accounts' names are read again from their ids.
 NAMES_EVERY = timedelta(days=1)
+# X's longest recent-search query (characters).
+MAX_QUERY = 512
 
 
 class CollectJob:
@@ -106,8 +108,10 @@ class CollectJob:
         )
 
         # By user id, not name: after a rename the account is still followed, and whoever
-        # takes its old name is not.
-        query = f"to:{user_id} is:reply"
+        # takes its old name is not. The conversations of the polls being collected are left
+        # out: their search reads the replies to this account in them too (and links them to
+        # it), so those are not read, and billed, twice.
+        query = _without_polls(f"to:{user_id} is:reply", ctx)
         result = run_stream(
             ctx,
             cursor_name=f"account:{user_id}:replies",
@@ -212,12 +216,28 @@ class CollectJob:
 
     def _replies_sink(self, ctx: JobContext, subject: Subject) -> ScoredSink:
         root = int(subject.key) if subject.is_poll else None
+        # In a poll's conversation, the replies to a followed account are that account's too
+        # (its own search leaves these conversations out).
+        accounts = (
+            {
+                a.platform_id: a.id
+                for a in select_subjects(ctx, "account")
+                if a.platform_id is not None
+            }
+            if subject.is_poll
+            else {}
+        )
 
         def store(tx: Tx, page: Page, scores: Scores) -> int:
             rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now())
             # A poll's own post comes with its conversation; it is the subject, not a reply.
             replies = [r for r in rows if r.id != root] if root is not None else rows
-            return insert_posts(tx, replies, subject_id=subject.id)
+            new = insert_posts(tx, replies, subject_id=subject.id)
+            for user_id, account_id in accounts.items():
+                theirs = [r for r in replies if r.in_reply_to_user_id == user_id]
+                if theirs:
+                    insert_posts(tx, theirs, subject_id=account_id)
+            return new
 
         return ScoredSink(ctx.scorer, store)
 
@@ -232,6 +252,19 @@ class CollectJob:
             "" if result.complete else ", pass not finished",
             extra={"subject": subject.label, "new": result.new, "seen": result.seen},
         )
+
+
+def _without_polls(query: str, ctx: JobContext) -> str:
+    """``query`` leaving out the conversations of the polls being collected, newest first, as
+    many as X's query length allows (any left over are read twice, as before)."""
+    polls = [p for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None]
+    for key in sorted((p.key for p in polls), key=int, reverse=True):
+        term = f" -conversation_id:{key}"
+        if len(query) + len(term) > MAX_QUERY:
+            log.info("query %r: more polls than fit; the rest are read twice", query[:40])
+            break
+        query += term
+    return query
 
 
 def _subjects(ctx: JobContext) -> Iterator[Subject]:

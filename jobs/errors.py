@@ -63,7 +63,8 @@ class DuplicatePost(PlatformRejected):
 
 
 class BudgetExhausted(PollbotError):
-    """The month's read cap (POLLBOT_MONTHLY_POST_READS) is reached."""
+    """The month's read cap (POLLBOT_MONTHLY_POST_READS) or spend cap
+    (POLLBOT_MONTHLY_BUDGET_USD) is reached."""
 
 
 class LeaseHeld(PollbotError):

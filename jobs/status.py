@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from jobs.clock import iso
+from jobs.pricing import usd
 from jobs.subjects import Subject
 from jobs.tracking import subject_json, tracked
 from storage.engine import Database
@@ -17,11 +18,6 @@ from storage.runs import last_errors, last_runs
 from storage.summaries import WAITING, list_summaries
 from storage.usage import latest_month, month_usage
 
-# X's published pay-per-use prices (2026), USD.
-PRICE_POST_READ = 0.005
-PRICE_USER_READ = 0.010
-PRICE_POST_CREATE = 0.015
-USER_ENDPOINTS = ("user_by_username", "user", "me")
 HEARTBEAT_STALE = timedelta(minutes=3)
 
 
@@ -57,16 +53,13 @@ class StatusReport:
         }
 
 
-def estimated_usd(by_endpoint: dict[str, tuple[int, int]]) -> float:
-    user_reads = sum(by_endpoint.get(e, (0, 0))[0] for e in USER_ENDPOINTS)
-    posts_read = sum(v[1] for v in by_endpoint.values())
-    created = by_endpoint.get("create_tweet", (0, 0))[0]
-    total = posts_read * PRICE_POST_READ + user_reads * PRICE_USER_READ
-    return round(total + created * PRICE_POST_CREATE, 4)
-
-
 def gather_status(
-    db: Database, *, now: datetime, cap: int, job_names: tuple[str, ...] = ()
+    db: Database,
+    *,
+    now: datetime,
+    cap: int,
+    budget_usd: float = 50.0,
+    job_names: tuple[str, ...] = (),
 ) -> StatusReport:
     with db.read() as session:
         beat = heartbeat(session)
@@ -128,7 +121,9 @@ def gather_status(
         "requests": usage.requests,
         "posts_read": usage.posts_read,
         "cap": cap,
-        "estimated_usd": estimated_usd(usage.by_endpoint),
+        # the bill at X's pay-per-use prices, as estimated answer by answer (jobs.pricing)
+        "estimated_usd": usd(usage.usd_mills),
+        "budget_usd": budget_usd,
         "by_endpoint": {
             k: {"requests": r, "posts_read": p} for k, (r, p) in usage.by_endpoint.items()
         },

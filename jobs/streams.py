@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from jobs.base import JobContext, PartialRun
-from jobs.budget import check_budget
+from jobs.budget import budget_spent, check_budget
 from jobs.platform import Page
 from storage.cursors import CursorState, load_cursor, save_cursor
 from storage.engine import Tx
@@ -253,7 +253,7 @@ class _ReadAhead(Generic[P]):
         ctx = self._ctx
         if ctx.stop.is_set():
             return _HALT
-        if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
+        if budget_spent(ctx) is not None:
             return _HALT
         page = next(self._pages, None)  # after the last page (or an error): None, no request
         if self.first_answer_at is None:

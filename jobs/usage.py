@@ -1,5 +1,6 @@
-"""API use accounting: every request the platform client makes is counted here, and the
-counts are written to the store in the same transaction as the page they fetched."""
+"""API use accounting: every request the platform client makes is counted here, with what it
+costs at X's pay-per-use prices (``jobs.pricing``), and the counts are written to the store in
+the same transaction as the page they fetched."""
 
 from __future__ import annotations
 
@@ -7,16 +8,49 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from jobs.pricing import Charge
 from storage.engine import Database, Tx
-from storage.usage import posts_read, record_usage
+from storage.usage import (
+    first_reads_today,
+    forget_reads_before,
+    posts_read,
+    record_usage,
+    usd_mills,
+)
 
-Pending = list[tuple[str, int, int]]  # (endpoint, requests, posts read) not yet stored
+
+@dataclass(frozen=True, slots=True)
+class Dated:
+    """A charge and the UTC day (of the platform's clock) of the answer it is for."""
+
+    day: str
+    charge: Charge
+
+
+@dataclass
+class Pending:
+    """Counts not yet stored: (endpoint, requests, posts read), and the charges."""
+
+    counts: list[tuple[str, int, int]] = field(default_factory=list)
+    charges: list[Dated] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.counts or self.charges)
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    month: str
+    read_at: float  # monotonic
+    posts_read: int
+    usd_mills: int
 
 
 class UsageMeter:
-    """Counts requests and posts read per endpoint for the platform's current month."""
+    """Counts requests, posts read and the estimated bill for the platform's current month."""
 
     # Other processes' reads are seen within this long: the budget is checked before every
     # page, and a SUM over the month's rows each time cost more than the page's own insert.
@@ -35,7 +69,9 @@ class UsageMeter:
         self._lock = threading.Lock()
         self._requests: Counter[str] = Counter()
         self._reads: Counter[str] = Counter()
-        self._stored: tuple[str, float, int] | None = None  # (month, read at, reads stored)
+        self._charges: list[Dated] = []
+        self._stored: _Stored | None = None
+        self._pruned_day: str | None = None
 
     def month(self) -> str:
         return f"{self._now():%Y-%m}"
@@ -46,46 +82,102 @@ class UsageMeter:
             self._requests[endpoint] += 1
             self._reads[endpoint] += posts
 
-    def flush(self, session: Tx) -> Pending:
-        """Write pending counts inside the caller's transaction; returns them, for ``restore``
-        should that transaction not commit."""
+    def bill(self, charge: Charge) -> None:
+        """The platform client's billing hook: one call per successful answer."""
+        dated = Dated(f"{self._now():%Y-%m-%d}", charge)
         with self._lock:
-            pending = [(e, self._requests[e], self._reads[e]) for e in self._requests]
+            self._charges.append(dated)
+
+    def flush(self, session: Tx) -> Pending:
+        """Write pending counts and charges inside the caller's transaction; returns them, for
+        ``restore`` should that transaction not commit."""
+        with self._lock:
+            pending = Pending(
+                [(e, self._requests[e], self._reads[e]) for e in self._requests],
+                self._charges,
+            )
             self._requests.clear()
             self._reads.clear()
+            self._charges = []
         month = self.month()
         try:
-            for endpoint, requests, reads in pending:
+            mills = self._price(session, pending.charges)
+            spent = sum(mills.values())
+            for endpoint, requests, reads in pending.counts:
                 record_usage(
-                    session, month=month, endpoint=endpoint, requests=requests, posts_read=reads
+                    session,
+                    month=month,
+                    endpoint=endpoint,
+                    requests=requests,
+                    posts_read=reads,
+                    usd_mills=mills.pop(endpoint, 0),
                 )
+            for endpoint, cost in mills.items():  # charged, counted by a flush before
+                record_usage(session, month=month, endpoint=endpoint, requests=0, usd_mills=cost)
         except BaseException:
             self.restore(pending)
             raise
         with self._lock:
-            if self._stored is not None and self._stored[0] == month:
-                m, at, stored = self._stored
-                self._stored = (m, at, stored + sum(r for _, _, r in pending))
+            stored = self._stored
+            if stored is not None and stored.month == month:
+                self._stored = _Stored(
+                    month,
+                    stored.read_at,
+                    stored.posts_read + sum(r for _, _, r in pending.counts),
+                    stored.usd_mills + spent,
+                )
         return pending
+
+    def _price(self, session: Tx, charges: list[Dated]) -> Counter[str]:
+        """Each charge's cost by endpoint: reads billed only for ids first read that day."""
+        mills: Counter[str] = Counter()
+        for dated in charges:
+            c = dated.charge
+            if c.kind is None:
+                mills[c.endpoint] += c.mills
+                continue
+            if self._pruned_day != dated.day:
+                forget_reads_before(session, dated.day)
+                self._pruned_day = dated.day
+            new = first_reads_today(session, day=dated.day, kind=c.kind, ids=list(c.ids))
+            mills[c.endpoint] += new * c.mills
+        return mills
 
     def restore(self, pending: Pending) -> None:
         """Counts ``flush`` wrote in a transaction that did not commit: counted again, to be
         written by the next one (the requests were made, whatever became of the store)."""
         with self._lock:
-            for endpoint, requests, reads in pending:
+            for endpoint, requests, reads in pending.counts:
                 self._requests[endpoint] += requests
                 self._reads[endpoint] += reads
+            self._charges = pending.charges + self._charges
             self._stored = None  # it counted them as stored: read the store again
+            self._pruned_day = None
+
+    def _current(self) -> _Stored:
+        month = self.month()
+        now = self._monotonic()
+        cached = self._stored
+        if cached is None or cached.month != month or now - cached.read_at > self.REFRESH_S:
+            with self._db.read() as session:
+                cached = _Stored(month, now, posts_read(session, month), usd_mills(session, month))
+        with self._lock:
+            self._stored = cached
+        return cached
 
     def posts_read_this_month(self) -> int:
         """Stored reads of every process this month (re-read every few seconds), plus this
         process's own since then."""
-        month = self.month()
-        now = self._monotonic()
-        cached = self._stored
-        if cached is None or cached[0] != month or now - cached[1] > self.REFRESH_S:
-            with self._db.read() as session:
-                cached = (month, now, posts_read(session, month))
+        cached = self._current()
         with self._lock:
-            self._stored = cached
-            return cached[2] + sum(self._reads.values())
+            return cached.posts_read + sum(self._reads.values())
+
+    def usd_this_month(self) -> float:
+        """The month's estimated bill: stored (every process's), plus this process's charges
+        not yet stored, at full price (a read they repeat today is billed once when stored)."""
+        cached = self._current()
+        with self._lock:
+            unstored = sum(
+                d.charge.mills * (len(d.charge.ids) if d.charge.kind else 1) for d in self._charges
+            )
+        return (cached.usd_mills + unstored) / 1000

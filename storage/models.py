@@ -256,6 +256,19 @@ class ApiUsage(Base):
     endpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
     posts_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the estimated bill at X's pay-per-use prices, in mills (tenths of a US cent): exact sums
+    usd_mills: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class BilledRead(Base):
+    """A post or user billed today: X bills the same one read twice in a UTC day once. Rows of
+    days before the current one are deleted as the day turns."""
+
+    __tablename__ = "billed_reads"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # 2026-11-19 (UTC)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # post | user
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class Heartbeat(Base):

@@ -1,14 +1,15 @@
-"""API use per month and endpoint: what the read cap and the spend estimate are made of."""
+"""API use per month and endpoint: what the read cap and the spend estimate are made of; and
+the posts and users billed today (X bills one read twice in a UTC day once)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.dialect import upsert_for
-from storage.models import ApiUsage
+from storage.dialect import insert_for, upsert_for
+from storage.models import ApiUsage, BilledRead
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +18,25 @@ class MonthUsage:
     requests: int
     posts_read: int
     by_endpoint: dict[str, tuple[int, int]]  # endpoint -> (requests, posts read)
+    usd_mills: int = 0  # the estimated bill, in tenths of a US cent
 
 
 def record_usage(
-    session: Session, *, month: str, endpoint: str, requests: int = 1, posts_read: int = 0
+    session: Session,
+    *,
+    month: str,
+    endpoint: str,
+    requests: int = 1,
+    posts_read: int = 0,
+    usd_mills: int = 0,
 ) -> None:
-    values = {"month": month, "endpoint": endpoint, "requests": requests, "posts_read": posts_read}
+    values = {
+        "month": month,
+        "endpoint": endpoint,
+        "requests": requests,
+        "posts_read": posts_read,
+        "usd_mills": usd_mills,
+    }
     upsert = upsert_for(
         session,
         ApiUsage,
@@ -30,6 +44,7 @@ def record_usage(
         updates=lambda insert: {
             "requests": ApiUsage.requests + insert.excluded.requests,
             "posts_read": ApiUsage.posts_read + insert.excluded.posts_read,
+            "usd_mills": ApiUsage.usd_mills + insert.excluded.usd_mills,
         },
     )
     # On the transaction's connection: the ORM's execute of a Core statement costs more.
@@ -38,7 +53,7 @@ def record_usage(
 
 def month_usage(session: Session, month: str) -> MonthUsage:
     rows = session.execute(
-        select(ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read).where(
+        select(ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read, ApiUsage.usd_mills).where(
             ApiUsage.month == month
         )
     ).all()
@@ -48,12 +63,39 @@ def month_usage(session: Session, month: str) -> MonthUsage:
         requests=sum(v[0] for v in by_endpoint.values()),
         posts_read=sum(v[1] for v in by_endpoint.values()),
         by_endpoint=by_endpoint,
+        usd_mills=sum(int(r.usd_mills) for r in rows),
     )
 
 
 def posts_read(session: Session, month: str) -> int:
     q = select(func.coalesce(func.sum(ApiUsage.posts_read), 0)).where(ApiUsage.month == month)
     return int(session.scalar(q) or 0)
+
+
+def usd_mills(session: Session, month: str) -> int:
+    """The month's estimated bill so far, in mills."""
+    q = select(func.coalesce(func.sum(ApiUsage.usd_mills), 0)).where(ApiUsage.month == month)
+    return int(session.scalar(q) or 0)
+
+
+def first_reads_today(session: Session, *, day: str, kind: str, ids: list[int]) -> int:
+    """Records ``ids`` (posts or users) as read on ``day``; returns how many were not read that
+    day before (by any process): the ones X bills. Committed with the caller's transaction, so
+    a read whose page is not stored is not remembered as billed either."""
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return 0
+    insert = insert_for(session, BilledRead)
+    stmt = insert.on_conflict_do_nothing(index_elements=["day", "kind", "item_id"]).returning(
+        BilledRead.item_id
+    )
+    rows = [{"day": day, "kind": kind, "item_id": i} for i in unique]
+    return len(session.execute(stmt, rows).all())
+
+
+def forget_reads_before(session: Session, day: str) -> None:
+    """Billed reads of days before ``day`` no longer matter: X bills each day afresh."""
+    session.execute(delete(BilledRead).where(BilledRead.day < day))
 
 
 def latest_month(session: Session) -> str | None:

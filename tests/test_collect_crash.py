@@ -47,15 +47,15 @@ def assert_no_gap_behind_cursors(db_url: str, want: Expected, *, after: str) -> 
     cursor claims (at or below ``since_id``, or inside the walked part of its pass) is stored.
     Returns whether a cursor was left in the middle of a pass."""
     store = read_store(db_url)
-    for kind, key, cursor, ids in (
-        ("account", "elonmusk", REPLIES_CURSOR, want.replies),
-        ("poll", POLL, CONVERSATION_CURSOR, want.conversation),
+    for kind, key, cursor, ids, read in (
+        ("account", "elonmusk", REPLIES_CURSOR, want.replies, want.searched),
+        ("poll", POLL, CONVERSATION_CURSOR, want.conversation, want.conversation),
     ):
         linked = store.linked(kind, key)
         assert len(linked) == len(set(linked)), f"{kind} {key}: a post linked twice ({after})"
         assert set(linked) <= ids, f"{kind} {key}: stored what is not its reply ({after})"
         state = store.cursor(cursor)
-        missing = covered(state, ids) - set(linked)
+        missing = covered(state, read) - set(linked)
         assert not missing, f"{cursor} {state} is ahead of the rows: {len(missing)} lost ({after})"
     assert set(store.posts) <= want.all_posts, after
     own = store.cursor(OWN_POSTS_CURSOR)
@@ -73,7 +73,7 @@ def assert_exact_store(db_url: str, want: Expected) -> None:
     assert sorted(store.posts) == sorted(want.all_posts)
     assert sorted(store.subjects) == [("account", "elonmusk"), ("poll", POLL)]
     for name, ids in (
-        (REPLIES_CURSOR, want.replies),
+        (REPLIES_CURSOR, want.searched),
         (CONVERSATION_CURSOR, want.conversation),
         (OWN_POSTS_CURSOR, want.own),
     ):
@@ -92,8 +92,23 @@ def assert_exact_store(db_url: str, want: Expected) -> None:
             assert run.error == "abandoned: the process running it died"
 
 
-def start_world(mock_factory: Any, db_url: str, *, count: int) -> Any:
-    mock = mock_factory(generated_scenario(count=count, hours=10))
+# @elonmusk's plain post (no poll), replied to as much as the poll: the account's own search
+# reads these (it leaves the poll's conversation to the poll's search), so both streams have
+# pages to be killed in.
+DEAL = {
+    "id": "1593766000849846272",  # a snowflake of its time
+    "author_id": "44196397",
+    "created_at": "2022-11-19T00:40:00.000Z",
+    "text": "They broke the deal",
+}
+
+
+def start_world(mock_factory: Any, db_url: str, *, count: int, deal: bool = True) -> Any:
+    doc = generated_scenario(count=count, hours=10)
+    if deal:
+        doc["posts"].append(DEAL)
+        doc["generate"]["replies_to"].append(DEAL["id"])
+    mock = mock_factory(doc)
     mock.set_clock(START)
     prepare_db(db_url, account=True)
     return mock
@@ -127,7 +142,7 @@ COMMIT_KILLS = [
 def test_sigkill_at_commit_points_loses_and_duplicates_nothing(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
-    mock = start_world(mock_factory, db_url, count=3000)
+    mock = start_world(mock_factory, db_url, count=6000)  # half to the poll, half to DEAL
     env = env_for(db_url, mock.url)
     mid_pass = 0
     for trial, (event, phase, nth) in enumerate(COMMIT_KILLS):
@@ -152,7 +167,9 @@ def test_sigkill_mid_page_and_at_random_moments(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
     rng = random.Random(20221119)
-    mock = start_world(mock_factory, db_url, count=6000)
+    # half to the poll, half to DEAL: as many reads a pass as when the account's search read
+    # the poll's replies too
+    mock = start_world(mock_factory, db_url, count=12000)
     env = env_for(db_url, mock.url)
     mid_page_kills, random_kills, mid_pass = 0, 0, 0
     for trial in range(30):  # runs are quick: some finish before their kill, and are retried
@@ -224,7 +241,7 @@ def kill_at_random(child: Child, mock: Any, *, delay: float, before: dict[str, i
 def test_a_dead_holder_is_named_with_exit_3_until_its_lease_expires_or_its_pid_is_gone(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
-    mock = start_world(mock_factory, db_url, count=500)
+    mock = start_world(mock_factory, db_url, count=500, deal=False)
     env = env_for(db_url, mock.url)
     dead = spawn_collect(env, tmp_path, event="after_commit", nth=1, tag="dead")
     assert dead.wait() == SIGKILLED and dead.kill_point() == "after_commit #1: take lease"

@@ -22,6 +22,7 @@ SPEC_VARIABLES = {
     "POLLBOT_OPERATORS", "POLLBOT_COLLECT_EVERY", "POLLBOT_POLLS_EVERY", "POLLBOT_COMMANDS_EVERY",
     "POLLBOT_SUMMARY_CRON", "POLLBOT_TIMEZONE", "POLLBOT_DRY_RUN", "POLLBOT_MONTHLY_POST_READS",
     "POLLBOT_LOG_FORMAT", "POLLBOT_LOG_LEVEL", "POLLBOT_METRICS_PORT",
+    "POLLBOT_MONTHLY_BUDGET_USD",
 }  # fmt: skip
 # Ours, beyond the SPEC's: a tuning knob with a safe default.
 OWN_VARIABLES = {"POLLBOT_SCORING_PROCESSES"}
@@ -31,6 +32,8 @@ BAD_VALUES = [
     ("POLLBOT_DATABASE_URL", "mysql://root@localhost/x", "SQLAlchemy URL"),
     ("X_API_BASE_URL", "ftp://127.0.0.1:8787", "http(s) URL"),
     ("X_API_BASE_URL", "127.0.0.1:8787", "http(s) URL"),
+    ("POLLBOT_MONTHLY_BUDGET_USD", "0", "positive amount of US dollars"),
+    ("POLLBOT_MONTHLY_BUDGET_USD", "fifty", "positive amount of US dollars"),
     ("POLLBOT_ACCOUNTS", "elonmusk, not a name!", "usernames"),
     ("POLLBOT_POLLS", "1593767953706921985,abc", "post id or URL"),
     ("POLLBOT_OPERATORS", "ops-alice", "usernames"),
@@ -100,6 +103,17 @@ def test_values_are_typed() -> None:
     assert s.x_api_base_url == "http://127.0.0.1:8787"
     auto = load_settings({"POLLBOT_SCORING_PROCESSES": "AUTO"}, env_file=None)
     assert auto.scoring_processes is None
+
+
+def test_x_api_and_budget_defaults() -> None:
+    """Unset (or empty), X_API_BASE_URL is X's documented host; the spend cap is $50."""
+    assert load_settings({}, env_file=None).x_api_base_url == "https://api.x.com"
+    assert load_settings({"X_API_BASE_URL": " "}, env_file=None).x_api_base_url == (
+        "https://api.x.com"
+    )
+    assert load_settings({}, env_file=None).monthly_budget_usd == 50.0
+    budget = load_settings({"POLLBOT_MONTHLY_BUDGET_USD": "$12.50"}, env_file=None)
+    assert budget.monthly_budget_usd == 12.5
 
 
 def test_environment_wins_over_dotenv(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def render(report: StatusReport) -> str:
     u = report.api_usage
     lines.append(
         f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "
-        f"posts read, about ${u['estimated_usd']:.2f}"
+        f"posts read, about ${u['estimated_usd']:.2f} of the ${u['budget_usd']:.2f} budget"
     )
     for e in report.errors:
         lines.append(f"error: {e['job']} at {e['at']}: {e['error']}")
@@ -65,7 +65,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """
     app = get_app(ctx)
     report = gather_status(
-        app.db(), now=app.wall(), cap=app.settings.monthly_post_reads, job_names=JOB_NAMES
+        app.db(),
+        now=app.wall(),
+        cap=app.settings.monthly_post_reads,
+        budget_usd=app.settings.monthly_budget_usd,
+        job_names=JOB_NAMES,
     )
     if as_json:
         echo_json(report.to_json())

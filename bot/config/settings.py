@@ -70,7 +70,7 @@ class Settings:
     x_api_secret: Secret = field(default_factory=lambda: Secret(""))
     x_access_token: Secret = field(default_factory=lambda: Secret(""))
     x_access_token_secret: Secret = field(default_factory=lambda: Secret(""))
-    x_api_base_url: str | None = None
+    x_api_base_url: str = v.DEFAULT_X_API
     accounts: tuple[str, ...] = ()
     polls: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
@@ -81,6 +81,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     dry_run: bool = False
     monthly_post_reads: int = 10_000
+    monthly_budget_usd: float = 50.0
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_port: int | None = None
@@ -114,6 +115,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "POLLBOT_SUMMARY_CRON": ("summary_cron", v.parse_cron),  # and by bot.config.checks
     "POLLBOT_DRY_RUN": ("dry_run", v.parse_bool),
     "POLLBOT_MONTHLY_POST_READS": ("monthly_post_reads", v.parse_positive_int),
+    "POLLBOT_MONTHLY_BUDGET_USD": ("monthly_budget_usd", v.parse_usd),
     "POLLBOT_LOG_FORMAT": ("log_format", lambda s: v.parse_choice(s, ("text", "json"))),
     "POLLBOT_LOG_LEVEL": (
         "log_level",

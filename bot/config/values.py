@@ -52,6 +52,14 @@ def parse_positive_int(raw: str) -> int:
     return int(text)
 
 
+def parse_usd(raw: str) -> float:
+    """A positive amount of US dollars: ``50``, ``12.5``, ``$20``."""
+    text = raw.strip().removeprefix("$").replace("_", "")
+    if not re.fullmatch(r"\d+(\.\d{1,3})?", text) or float(text) <= 0:
+        raise ValueError("expected a positive amount of US dollars, like 50 or 12.50")
+    return float(text)
+
+
 def parse_processes(raw: str) -> int | None:
     """``auto`` (None: decided by the CPUs available) or a whole number 0-64."""
     text = raw.strip().lower()
@@ -90,10 +98,15 @@ def parse_timezone(raw: str) -> ZoneInfo:
         raise ValueError("expected an IANA time zone like UTC or Europe/Berlin") from exc
 
 
-def parse_url(raw: str) -> str | None:
+# The X API's documented host (docs.x.com): where requests go unless X_API_BASE_URL says.
+DEFAULT_X_API = "https://api.x.com"
+
+
+def parse_url(raw: str) -> str:
+    """A base URL without trailing slash; empty means X's own (``DEFAULT_X_API``)."""
     text = raw.strip()
     if text == "":
-        return None
+        return DEFAULT_X_API
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError("expected an http(s) URL like http://127.0.0.1:8787")

@@ -12,8 +12,10 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-INVALID = "https://api.twitter.com/2/problems/invalid-request"
-NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+# Problem types in the form X documents today (its OpenAPI spec and SDK accept no other).
+PROBLEMS = "https://api.x.com/2/problems/"
+INVALID = PROBLEMS + "invalid-request"
+NOT_FOUND = PROBLEMS + "resource-not-found"
 
 
 class MockError(Exception):
@@ -61,7 +63,7 @@ def unsupported_auth() -> ApiError:
             "title": "Unsupported Authentication",
             "detail": "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  "
             "Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].",
-            "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+            "type": PROBLEMS + "unsupported-authentication",
             "status": 403,
         },
     )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from bot.mock_api.errors import invalid
 
+# X's field names, and those of its current OpenAPI spec (which the SDK ``xdk`` sends)
 TWEET_FIELDS = [
     "article",
+    "article_title",
     "attachments",
     "author_id",
     "card_uri",
@@ -24,10 +26,14 @@ TWEET_FIELDS = [
     "id",
     "in_reply_to_user_id",
     "lang",
+    "matched_media_notes",
     "media_metadata",
     "non_public_metrics",
+    "note_post",
+    "note_request_suggestions",
     "note_tweet",
     "organic_metrics",
+    "paid_partnership",
     "possibly_sensitive",
     "promoted_metrics",
     "public_metrics",
@@ -35,6 +41,8 @@ TWEET_FIELDS = [
     "reply_settings",
     "scopes",
     "source",
+    "suggested_source_links",
+    "suggested_source_links_with_counts",
     "text",
     "withheld",
 ]
@@ -45,6 +53,7 @@ TWEET_EXPANSIONS = [
     "attachments.media_source_tweet",
     "attachments.poll_ids",
     "author_id",
+    "edit_history_post_ids",
     "edit_history_tweet_ids",
     "entities.mentions.username",
     "entities.note.mentions.username",
@@ -54,7 +63,13 @@ TWEET_EXPANSIONS = [
     "referenced_tweets.id.attachments.media_keys",
     "referenced_tweets.id.author_id",
 ]
-USER_EXPANSIONS = ["affiliation.user_id", "most_recent_tweet_id", "pinned_tweet_id"]
+USER_EXPANSIONS = [
+    "affiliation.user_id",
+    "most_recent_post_id",
+    "most_recent_tweet_id",
+    "pinned_post_id",
+    "pinned_tweet_id",
+]
 POLL_FIELDS = ["duration_minutes", "end_datetime", "id", "options", "voting_status"]
 USER_FIELDS = [
     "affiliation",
@@ -66,15 +81,18 @@ USER_FIELDS = [
     "id",
     "is_identity_verified",
     "location",
+    "most_recent_post_id",
     "most_recent_tweet_id",
     "name",
     "parody",
+    "pinned_post_id",
     "pinned_tweet_id",
     "profile_banner_url",
     "profile_image_url",
     "protected",
     "public_metrics",
     "receives_your_dm",
+    "subscribes_to_you",
     "subscription",
     "subscription_type",
     "url",
@@ -111,9 +129,20 @@ PLACE_FIELDS = [
 ]
 
 # bits of a tweet's serialised shape (the cache key of its bytes)
-ATTACHMENTS, AUTHOR, CONVERSATION, CREATED, REPLY_USER, LANG, METRICS, REFERENCES, NOTE = (
-    1 << n for n in range(9)
-)
+(
+    ATTACHMENTS,
+    AUTHOR,
+    CONVERSATION,
+    CREATED,
+    REPLY_USER,
+    LANG,
+    METRICS,
+    REFERENCES,
+    NOTE,
+    ENTITIES,
+    EDITS,
+    REPLY_SETTINGS,
+) = (1 << n for n in range(12))
 _TWEET_BITS = {
     "attachments": ATTACHMENTS,
     "author_id": AUTHOR,
@@ -124,7 +153,18 @@ _TWEET_BITS = {
     "public_metrics": METRICS,
     "referenced_tweets": REFERENCES,
     "note_tweet": NOTE,
+    "note_post": NOTE,
+    "entities": ENTITIES,
+    "edit_controls": EDITS,
+    "reply_settings": REPLY_SETTINGS,
 }
+# The two names of the posts' field list: X's own, and its current spec's (``xdk`` sends it).
+FIELD_PARAMS = ("tweet.fields", "post.fields")
+# The user fields the mock answers (others asked for are accepted and left out, as X leaves
+# out what an account does not have).
+USER_ANSWERED = frozenset(
+    {"created_at", "description", "profile_image_url", "protected", "public_metrics", "verified"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +176,7 @@ class Shape:
     poll_fields: frozenset[str] = frozenset()
     users: bool = False  # author_id / in_reply_to_user_id expansions
     tweets: bool = False  # referenced_tweets.id expansion
+    user_fields: frozenset[str] = frozenset()
 
 
 def _values(query: dict[str, str], name: str, allowed: list[str]) -> list[str]:
@@ -153,18 +194,23 @@ def _values(query: dict[str, str], name: str, allowed: list[str]) -> list[str]:
     return values
 
 
-def user_shape(query: dict[str, str]) -> None:
-    """Users answer id, name and username whatever is asked; the asking is still checked."""
-    _values(query, "user.fields", USER_FIELDS)
+def _post_fields(query: dict[str, str]) -> list[str]:
+    return [f for name in FIELD_PARAMS for f in _values(query, name, TWEET_FIELDS)]
+
+
+def user_shape(query: dict[str, str]) -> frozenset[str]:
+    """The user fields to answer (id, name and username come whatever is asked)."""
+    fields = _values(query, "user.fields", USER_FIELDS)
     _values(query, "expansions", USER_EXPANSIONS)
-    _values(query, "tweet.fields", TWEET_FIELDS)
+    _post_fields(query)
+    return frozenset(fields) & USER_ANSWERED
 
 
 def tweet_shape(query: dict[str, str]) -> Shape:
-    fields = _values(query, "tweet.fields", TWEET_FIELDS)
+    fields = _post_fields(query)
     expansions = set(_values(query, "expansions", TWEET_EXPANSIONS))
     poll_fields = frozenset(_values(query, "poll.fields", POLL_FIELDS))
-    _values(query, "user.fields", USER_FIELDS)
+    user_fields = frozenset(_values(query, "user.fields", USER_FIELDS)) & USER_ANSWERED
     _values(query, "media.fields", MEDIA_FIELDS)
     _values(query, "place.fields", PLACE_FIELDS)
     mask = 0
@@ -178,4 +224,5 @@ def tweet_shape(query: dict[str, str]) -> Shape:
         poll_fields=poll_fields,
         users=bool(expansions & {"author_id", "in_reply_to_user_id", "entities.mentions.username"}),
         tweets="referenced_tweets.id" in expansions,
+        user_fields=user_fields,
     )

@@ -19,6 +19,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "user_by_username": (300, 900),
     "user": (300, 900),
     "users": (300, 900),
+    "users_by": (300, 900),
     "me": (75, 75),
     "create_tweet": (100, 100),
     "media_upload": (500, 500),

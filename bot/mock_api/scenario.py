@@ -13,6 +13,7 @@ from bot.mock_api.errors import MockError
 
 ENDPOINTS = (
     "user_by_username",
+    "users_by",
     "user",
     "users",
     "me",
@@ -32,9 +33,18 @@ class ScenarioError(MockError):
 
 @dataclass(frozen=True, slots=True)
 class UserSpec:
+    """A user. The profile fields are optional in a scenario; ``bot.mock_api.profiles`` gives
+    plausible deterministic values for those it leaves out."""
+
     id: str
     username: str
     name: str
+    created_at: datetime | None = None
+    description: str | None = None
+    protected: bool | None = None
+    verified: bool | None = None
+    profile_image_url: str | None = None
+    followers_count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

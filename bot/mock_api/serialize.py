@@ -8,20 +8,24 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring
 from typing import Any
 
+from bot.mock_api.entities import entities_json
 from bot.mock_api.errors import dumps
 from bot.mock_api.fields import (
     ATTACHMENTS,
     AUTHOR,
     CONVERSATION,
     CREATED,
+    EDITS,
+    ENTITIES,
     LANG,
     METRICS,
     NOTE,
     REFERENCES,
+    REPLY_SETTINGS,
     REPLY_USER,
     Shape,
 )
-from bot.mock_api.scenario import UserSpec
+from bot.mock_api.profiles import user_json
 from bot.mock_api.table import Rec
 from bot.mock_api.timefmt import iso_ms
 from bot.mock_api.world import World
@@ -116,28 +120,68 @@ class Serializer:
             + (f'"author_id":"{rec.author}",' if mask & AUTHOR else "")
             + (f'"conversation_id":"{rec.conv}",' if mask & CONVERSATION else "")
             + (f'"created_at":"{iso_ms(rec.ms)}",' if mask & CREATED else "")
-            + f'"edit_history_tweet_ids":["{pid}"],"id":"{pid}",'
+            + (self._edit_controls(rec) if mask & EDITS else "")
+            + f'"edit_history_tweet_ids":["{pid}"],'
+            + (self._entities(text) if mask & ENTITIES else "")
+            + f'"id":"{pid}",'
             + (
                 f'"in_reply_to_user_id":"{rec.reply_user}",'
                 if mask & REPLY_USER and rec.reply_user
                 else ""
             )
             + (f'"lang":"{rec.lang}",' if mask & LANG else "")
-            + (f'"note_tweet":{{"text":{_js(full)}}},' if mask & NOTE and full is not None else "")
+            + (self._note(full, mask) if mask & NOTE and full is not None else "")
         )
         tail = (
-            f'"referenced_tweets":[{{"type":"replied_to","id":"{parent}"}}],'
-            if mask & REFERENCES and parent
-            else ""
-        ) + f'"text":{_js(text)}}}'
+            (
+                f'"referenced_tweets":[{{"type":"replied_to","id":"{parent}"}}],'
+                if mask & REFERENCES and parent
+                else ""
+            )
+            + ('"reply_settings":"everyone",' if mask & REPLY_SETTINGS else "")
+            + f'"text":{_js(text)}}}'
+        )
         return head.encode(), tail.encode()
+
+    def _user_id(self, username: str) -> str | None:
+        found = self.world.user_by_username(username)
+        return None if found is None else found.id
+
+    def _entities(self, text: str) -> str:
+        found = entities_json(text, self._user_id)
+        return "" if found is None else f'"entities":{dumps(found).decode()},'
+
+    def _note(self, full: str, mask: int) -> str:
+        note: dict[str, Any] = {"text": full}
+        if mask & ENTITIES:
+            found = entities_json(full, self._user_id)
+            if found is not None:
+                note["entities"] = found
+        return f'"note_tweet":{dumps(note).decode()},'
+
+    @staticmethod
+    def _edit_controls(rec: Rec) -> str:
+        # As X: a post may be edited 5 times within an hour of its creation; a post with a
+        # poll may not be edited at all.
+        eligible = "false" if rec.poll else "true"
+        return (
+            f'"edit_controls":{{"editable_until":"{iso_ms(rec.ms + 3_600_000)}",'
+            f'"edits_remaining":{0 if rec.poll else 5},"is_edit_eligible":{eligible}}},'
+        )
 
     @staticmethod
     def _metrics(post_id: int, replies: int) -> bytes:
         h = (post_id * 0x9E3779B97F4A7C15 >> 20) & 0xFFFF  # steady per post, varied across posts
+        reposts = replies // 4 + h % 5
+        likes = replies * 3 + h % 40
+        # X's six counts, and ``repost_count`` (the name of ``retweet_count`` in X's current
+        # OpenAPI spec, which its SDK requires): the same number twice
         return (
-            f'"public_metrics":{{"retweet_count":{replies // 4 + h % 5},"reply_count":{replies},'
-            f'"like_count":{replies * 3 + h % 40},"quote_count":{replies // 20 + h % 2}}},'
+            f'"public_metrics":{{"retweet_count":{reposts},"reply_count":{replies},'
+            f'"like_count":{likes},"quote_count":{replies // 20 + h % 2},'
+            f'"bookmark_count":{replies // 10 + h % 7},'
+            f'"impression_count":{(replies + likes) * 40 + h % 900 + 12},'
+            f'"repost_count":{reposts}}},'
         ).encode()
 
 
@@ -157,10 +201,6 @@ def poll_json(world: World, rec: Rec, fields: frozenset[str], now_ms: int) -> di
     if "end_datetime" in fields:
         out["end_datetime"] = iso_ms(state.end_ms)
     return out
-
-
-def user_json(user: UserSpec) -> dict[str, str]:
-    return {"id": user.id, "name": user.name, "username": user.username}
 
 
 def tweets_body(
@@ -197,7 +237,7 @@ def _includes(serializer: Serializer, recs: list[Rec], shape: Shape, now_ms: int
             out.append(b'"polls":' + dumps(polls))
     if shape.users:
         ids = dict.fromkeys(u for r in recs for u in (r.author, r.reply_user) if u)
-        users = [user_json(u) for u in map(world.user, ids) if u is not None]
+        users = [user_json(u, shape.user_fields) for u in map(world.user, ids) if u is not None]
         if users:
             out.append(b'"users":' + dumps(users))
     if shape.tweets:

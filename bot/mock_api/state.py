@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.mock_api.billing import Bill
 from bot.mock_api.faults import Faults
 from bot.mock_api.ratelimit import RateLimiter
 from bot.mock_api.scenario import ENDPOINTS, Scenario
@@ -18,6 +19,7 @@ class Stats:
     requests: Counter[str] = field(default_factory=Counter)
     rate_limited: int = 0
     posts_read: int = 0
+    bill: Bill = field(default_factory=Bill)
     handler_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def as_dict(self) -> dict[str, Any]:
@@ -25,6 +27,7 @@ class Stats:
             "requests": {name: self.requests[name] for name in ENDPOINTS if self.requests[name]},
             "rate_limited": self.rate_limited,
             "posts_read": self.posts_read,
+            "usd": self.bill.usd,  # X's bill for the answers given (see ``billing``)
             # CPU seconds the handlers spent answering, per endpoint (the mock's own cost); empty
             # unless the server times its handlers (``timing=True``, as the benchmarks run it)
             "handler_seconds": {k: round(v, 6) for k, v in self.handler_seconds.items()},

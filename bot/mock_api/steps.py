@@ -17,7 +17,7 @@ from bot.mock_api.handlers.base import Reply, parse_auth
 def record_stats(ex: Exchange, rest: Next) -> Reply:
     """Counts the request, then what its answer says: every 429 (the limiter's or an injected
     one) is a rate-limited answer, and the posts a handler put in ``data`` are posts read (none
-    when a fault cut the answer short). Outermost, so a 401 counts as a request too."""
+    when a fault cut the answer short); a successful answer's charges go on the bill. Outermost, so a 401 counts as a request too."""
     with ex.state.lock:
         ex.state.stats.requests[ex.endpoint] += 1
     reply = rest(ex)
@@ -25,6 +25,8 @@ def record_stats(ex: Exchange, rest: Next) -> Reply:
         if reply.status == 429:
             ex.state.stats.rate_limited += 1
         ex.state.stats.posts_read += reply.posts_read
+        if reply.status < 300:
+            ex.state.stats.bill.charge(reply.charges, ex.request.now_ms)
     return reply
 
 

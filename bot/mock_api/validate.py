@@ -94,12 +94,53 @@ def _time(value: Any, path: str) -> datetime:
 
 
 def _user(value: Any, path: str) -> UserSpec:
-    obj = _obj(value, path, ("id", "username"), ("name",))
+    obj = _obj(value, path, ("id", "username"), ("name", *_PROFILE))
     username = _str(obj["username"], f"{path}.username")
     if not _USERNAME.fullmatch(username):
         _fail(f"{path}.username", f"expected 1-15 letters, digits or _, {_got(username)}")
     name = _str(obj["name"], f"{path}.name") if "name" in obj else username
-    return UserSpec(id=_id(obj["id"], f"{path}.id"), username=username, name=name)
+    return UserSpec(
+        id=_id(obj["id"], f"{path}.id"),
+        username=username,
+        name=name,
+        created_at=_time(obj["created_at"], f"{path}.created_at") if "created_at" in obj else None,
+        description=_text(obj, "description", path),
+        protected=_flag(obj, "protected", path),
+        verified=_flag(obj, "verified", path),
+        profile_image_url=_text(obj, "profile_image_url", path),
+        followers_count=(
+            _int(obj["followers_count"], f"{path}.followers_count", 0, 10**10)
+            if "followers_count" in obj
+            else None
+        ),
+    )
+
+
+# the profile fields a scenario user may set (``user.fields`` answers them)
+_PROFILE = (
+    "created_at",
+    "description",
+    "protected",
+    "verified",
+    "profile_image_url",
+    "followers_count",
+)
+
+
+def _text(obj: dict, key: str, path: str) -> str | None:
+    if key not in obj:
+        return None
+    if not isinstance(obj[key], str):
+        _fail(f"{path}.{key}", f"expected a string, {_got(obj[key])}")
+    return str(obj[key])
+
+
+def _flag(obj: dict, key: str, path: str) -> bool | None:
+    if key not in obj:
+        return None
+    if not isinstance(obj[key], bool):
+        _fail(f"{path}.{key}", f"expected true or false, {_got(obj[key])}")
+    return bool(obj[key])
 
 
 def _users(data: dict) -> tuple[UserSpec, tuple[UserSpec, ...]]:

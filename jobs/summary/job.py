@@ -123,6 +123,8 @@ def stuck_reason(ctx: JobContext, subject: Subject) -> str:
     """Why collection of ``subject`` did not reach a window's end, as a summary says it."""
     if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
         return "collection paused at the monthly read cap"
+    if ctx.usage.usd_this_month() >= ctx.options.monthly_budget_usd:
+        return "collection paused at the monthly spend cap"
     if subject.failure is not None:
         return "its collection is failing"
     return "collection is behind"

@@ -195,6 +195,12 @@ class Expected:
     def all_posts(self) -> frozenset[int]:
         return self.replies | self.conversation | self.own
 
+    @property
+    def searched(self) -> frozenset[int]:
+        """The replies the account's own search reads (its cursor's): those outside the
+        tracked poll's conversation, whose search reads the rest and links them to it."""
+        return self.replies - self.conversation
+
 
 def expected(visible: list[dict[str, Any]]) -> Expected:
     authors = {p["id"]: p["author_id"] for p in visible}

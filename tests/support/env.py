@@ -33,8 +33,9 @@ def pollbot_env(db_url: str, mock_url: str, **extra: str) -> dict[str, str]:
 
 
 def env_for(db_url: str, mock_url: str, **extra: str) -> dict[str, str]:
-    """The configuration of ``settings_for`` (the mock, the bot's account, the read cap), as
-    a subprocess environment."""
+    """The configuration of ``settings_for`` (the mock, the bot's account, the read and spend
+    caps out of the way), as a subprocess environment."""
+    extra.setdefault("POLLBOT_MONTHLY_BUDGET_USD", "1000000")
     return pollbot_env(db_url, mock_url, POLLBOT_MONTHLY_POST_READS="10000000", **extra)
 
 
@@ -51,5 +52,6 @@ def settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
         x_access_token=Secret(f"{BOT_ID}-test-access"),
         x_access_token_secret=Secret("test-access-secret"),
         monthly_post_reads=10_000_000,
+        monthly_budget_usd=1_000_000.0,
     )
     return replace(base, **overrides)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from bot.mock_api.billing import Charge
 from bot.mock_api.errors import dumps, invalid
 from bot.mock_api.state import MockState
 from bot.mock_api.timefmt import MAX_ID, parse_iso, to_ms
@@ -61,13 +62,16 @@ class Reply:
     body: bytes
     posts_read: int = 0
     headers: dict[str, str] = field(default_factory=dict)
+    charges: tuple[Charge, ...] = ()  # what X bills for this answer, should it succeed
 
 
 Handler = Callable[[MockState, Request], Reply]
 
 
-def json_reply(body: Any, status: int = 200, posts_read: int = 0) -> Reply:
-    return Reply(status, dumps(body), posts_read)
+def json_reply(
+    body: Any, status: int = 200, posts_read: int = 0, charges: tuple[Charge, ...] = ()
+) -> Reply:
+    return Reply(status, dumps(body), posts_read, charges=charges)
 
 
 def check_params(query: Mapping[str, str], allowed: tuple[str, ...]) -> None:

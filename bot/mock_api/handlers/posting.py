@@ -7,6 +7,7 @@ from typing import Any
 
 from twitter_text import parse_tweet
 
+from bot.mock_api.billing import post_created
 from bot.mock_api.errors import (
     ApiError,
     forbidden,
@@ -19,10 +20,16 @@ from bot.mock_api.errors import (
 from bot.mock_api.handlers.base import Reply, Request, json_reply
 from bot.mock_api.media import MAX_IMAGE_BYTES, decode_base64, form_fields, sniff_image
 from bot.mock_api.state import MockState
+from bot.mock_api.table import Rec
 from bot.mock_api.world import MediaItem
 
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 NOT_VISIBLE = "You attempted to reply to a Tweet that is deleted or not visible to you."
+# X's answer, since February 2026, to a self-serve app replying where it was not summoned
+NOT_SUMMONED = (
+    "Reply to this conversation is not allowed because you have not been mentioned or "
+    "otherwise engaged by the author of the post you are replying to."
+)
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines text length "
     "see https://github.com/twitter/twitter-text."
@@ -64,12 +71,34 @@ def create_tweet(state: MockState, req: Request) -> Reply:
         if parent is None:
             raise forbidden(NOT_VISIBLE)
     author = req.auth.user_id
+    if parent is not None and not _may_reply(state, parent, author):
+        raise forbidden(NOT_SUMMONED)
     if text and world.has_recent_text(author, text, req.now_ms):
         raise forbidden(DUPLICATE)
     rec = world.create_post(
         author=author, text=text, parent=parent, media=tuple(media_ids), lang="en"
     )
-    return json_reply({"data": {"id": str(rec.id), "text": rec.text}}, status=201)
+    if author != world.bot_id:
+        return json_reply({"data": {"id": str(rec.id), "text": rec.text}}, status=201)
+    summoned = parent is not None and parent.author != author
+    return json_reply(
+        {"data": {"id": str(rec.id), "text": rec.text}},
+        status=201,
+        charges=(post_created(text, summoned=summoned),),
+    )
+
+
+def _may_reply(state: MockState, parent: Rec, author: int) -> bool:
+    """X's reply rule for self-serve apps (February 2026): a reply only to the poster's own post
+    (a thread), or to a post that mentions the poster or quotes one of its posts. The mock's
+    world holds no quotes, so only the first two can hold here.
+
+    The rule binds the app, which posts as the scenario's bot. Posting as any other user (a
+    test's operator, say) stands for a person writing in X's own apps: neither bound by the
+    rule nor billed to the app."""
+    if author != state.world.bot_id:
+        return True
+    return parent.author == author or author in state.world.base.mentioned(parent.text)
 
 
 def _upload(state: MockState, req: Request) -> MediaItem:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.mock_api.billing import post_reads, user_reads
 from bot.mock_api.errors import invalid, not_found, unsupported_auth
 from bot.mock_api.fields import tweet_shape, user_shape
 from bot.mock_api.handlers.base import (
@@ -18,8 +19,10 @@ from bot.mock_api.handlers.base import (
     parse_id,
     time_param,
 )
+from bot.mock_api.profiles import user_json
 from bot.mock_api.query import Predicate, cut_page, make_token, plan_search, read_token
-from bot.mock_api.serialize import tweets_body, user_json
+from bot.mock_api.scenario import UserSpec
+from bot.mock_api.serialize import tweets_body
 from bot.mock_api.state import MockState
 from bot.mock_api.table import Bounds
 from bot.mock_api.timefmt import iso_ms, snowflake_ms
@@ -28,6 +31,7 @@ SEVEN_DAYS_MS = 7 * 86_400_000
 _FIELDS = (
     "expansions",
     "tweet.fields",
+    "post.fields",
     "poll.fields",
     "user.fields",
     "media.fields",
@@ -37,30 +41,76 @@ _PAGED = ("since_id", "until_id", "max_results", "start_time", "end_time", *_FIE
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
 
 
-def user_by_username(state: MockState, req: Request) -> Reply:
-    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
-    user_shape(req.query)
-    name = req.params["username"]
+_USER_PARAMS = ("expansions", "tweet.fields", "post.fields", "user.fields")
+
+
+def _one_user(found: UserSpec, fields: frozenset[str]) -> Reply:
+    return json_reply({"data": user_json(found, fields)}, charges=user_reads([int(found.id)]))
+
+
+def _many_users(
+    found: list[UserSpec], errors: list[dict[str, Any]], fields: frozenset[str]
+) -> Reply:
+    body: dict[str, Any] = {"data": [user_json(u, fields) for u in found]} if found else {}
+    if errors:
+        body["errors"] = errors
+    return json_reply(body, charges=user_reads(int(u.id) for u in found))
+
+
+def _check_username(name: str, param: str) -> None:
     if not _USERNAME.fullmatch(name):
         raise invalid(
-            "username",
+            param,
             name,
-            f"The `username` query parameter value [{name}] does not match ^[A-Za-z0-9_]{{1,15}}$",
+            f"The `{param}` query parameter value [{name}] does not match ^[A-Za-z0-9_]{{1,15}}$",
         )
+
+
+def user_by_username(state: MockState, req: Request) -> Reply:
+    check_params(req.query, _USER_PARAMS)
+    fields = user_shape(req.query)
+    name = req.params["username"]
+    _check_username(name, "username")
     user = state.world.user_by_username(name)
     if user is None:
         return json_reply({"errors": [not_found("user", "username", name)]})
-    return json_reply({"data": user_json(user)})
+    return _one_user(user, fields)
+
+
+def users_by(state: MockState, req: Request) -> Reply:
+    """``GET /2/users/by?usernames=``: up to 100 users by name; each missing one is an entry
+    of ``errors``."""
+    check_params(req.query, ("usernames", *_USER_PARAMS))
+    fields = user_shape(req.query)
+    raw = req.query.get("usernames", "")
+    names = [n for n in raw.split(",") if n]
+    if not names:
+        raise invalid("usernames", [], "The `usernames` query parameter can not be empty")
+    if len(names) > 100:
+        raise invalid(
+            "usernames",
+            raw,
+            f"The `usernames` query parameter value [{raw}] is not between 1 and 100",
+        )
+    found, errors = [], []
+    for name in dict.fromkeys(names):
+        _check_username(name, "usernames")
+        user = state.world.user_by_username(name)
+        if user is None:
+            errors.append(not_found("user", "usernames", name))
+        else:
+            found.append(user)
+    return _many_users(found, errors, fields)
 
 
 def user(state: MockState, req: Request) -> Reply:
-    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
-    user_shape(req.query)
+    check_params(req.query, _USER_PARAMS)
+    fields = user_shape(req.query)
     user_id = parse_id(req.params["id"], "id")
     found = state.world.user(user_id)
     if found is None:
         return json_reply({"errors": [not_found("user", "id", str(user_id))]})
-    return json_reply({"data": user_json(found)})
+    return _one_user(found, fields)
 
 
 def _ids(query: Mapping[str, str]) -> list[int]:
@@ -78,29 +128,26 @@ def _ids(query: Mapping[str, str]) -> list[int]:
 
 def users(state: MockState, req: Request) -> Reply:
     """``GET /2/users?ids=``: up to 100 users; each missing one is an entry of ``errors``."""
-    check_params(req.query, ("ids", "expansions", "tweet.fields", "user.fields"))
-    user_shape(req.query)
+    check_params(req.query, ("ids", *_USER_PARAMS))
+    fields = user_shape(req.query)
     found, errors = [], []
     for user_id in _ids(req.query):
         user = state.world.user(user_id)
         if user is None:
             errors.append(not_found("user", "ids", str(user_id)))
         else:
-            found.append(user_json(user))
-    body: dict[str, Any] = {"data": found} if found else {}
-    if errors:
-        body["errors"] = errors
-    return json_reply(body)
+            found.append(user)
+    return _many_users(found, errors, fields)
 
 
 def me(state: MockState, req: Request) -> Reply:
     if req.auth.kind != "user":
         raise unsupported_auth()
-    check_params(req.query, ("expansions", "tweet.fields", "user.fields"))
-    user_shape(req.query)
+    check_params(req.query, _USER_PARAMS)
+    fields = user_shape(req.query)
     found = state.world.user(req.auth.user_id)
     assert found is not None
-    return json_reply({"data": user_json(found)})
+    return _one_user(found, fields)
 
 
 def _page(
@@ -113,6 +160,7 @@ def _page(
     default: int,
     token_params: tuple[str, ...],
     min_ms: int,
+    owned: bool = False,
 ) -> Reply:
     query = req.query
     shape = tweet_shape(query)
@@ -142,7 +190,8 @@ def _page(
     if more:
         meta["next_token"] = make_token(recs[-1].id)
     body = tweets_body(state.serializer, recs, shape, req.now_ms, meta=meta)
-    return Reply(200, body, posts_read=len(recs))
+    charges = post_reads((r.id for r in recs), owned=owned)
+    return Reply(200, body, posts_read=len(recs), charges=charges)
 
 
 def _known_user(state: MockState, req: Request) -> int | Reply:
@@ -150,6 +199,11 @@ def _known_user(state: MockState, req: Request) -> int | Reply:
     if state.world.user(user_id) is None:
         return json_reply({"errors": [not_found("user", "id", str(user_id))]})
     return user_id
+
+
+def _own(req: Request, user_id: int) -> bool:
+    """Owned reads: a user reading its own timeline or mentions, in its own user context."""
+    return req.auth.kind == "user" and req.auth.user_id == user_id
 
 
 def user_tweets(state: MockState, req: Request) -> Reply:
@@ -170,6 +224,7 @@ def user_tweets(state: MockState, req: Request) -> Reply:
     return _page(
         state, req, [("author", user_id)], filters,
         low=5, default=10, token_params=("pagination_token",), min_ms=-(1 << 62),
+        owned=_own(req, user_id),
     )  # fmt: skip
 
 
@@ -181,6 +236,7 @@ def mentions(state: MockState, req: Request) -> Reply:
     return _page(
         state, req, [("mention", user_id)], [],
         low=5, default=10, token_params=("pagination_token",), min_ms=-(1 << 62),
+        owned=_own(req, user_id),
     )  # fmt: skip
 
 
@@ -226,7 +282,7 @@ def tweets_lookup(state: MockState, req: Request) -> Reply:
         else:
             recs.append(rec)
     body = tweets_body(state.serializer, recs, shape, req.now_ms, errors=errors)
-    return Reply(200, body, posts_read=len(recs))
+    return Reply(200, body, posts_read=len(recs), charges=post_reads(r.id for r in recs))
 
 
 def tweet(state: MockState, req: Request) -> Reply:
@@ -237,4 +293,4 @@ def tweet(state: MockState, req: Request) -> Reply:
     if rec is None:
         return json_reply({"errors": [not_found("tweet", "id", str(post_id))]})
     body = tweets_body(state.serializer, [rec], shape, req.now_ms, single=True)
-    return Reply(200, body, posts_read=1)
+    return Reply(200, body, posts_read=1, charges=post_reads([rec.id]))

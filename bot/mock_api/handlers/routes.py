@@ -17,6 +17,7 @@ X_ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
         reads.user_by_username,
     ),
     ("GET", re.compile(r"/2/users/me"), "me", reads.me),
+    ("GET", re.compile(r"/2/users/by"), "users_by", reads.users_by),
     ("GET", re.compile(r"/2/users"), "users", reads.users),
     ("GET", re.compile(rf"/2/users/{_ID}/tweets"), "user_tweets", reads.user_tweets),
     ("GET", re.compile(rf"/2/users/{_ID}/mentions"), "mentions", reads.mentions),

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import io
 import logging
-import mimetypes
 import random as _random
 import re
 import threading
@@ -16,12 +14,13 @@ from typing import Any
 
 import requests
 import tweepy
-from tweepy.parsers import RawParser
 
 from bot.platforms.clock import PlatformClock
 from bot.platforms.x import parse, redact
+from bot.platforms.x.billing import Biller, Billing, without_links
 from bot.platforms.x.chokepoint import Chokepoint, Send, Usage
 from bot.platforms.x.ids import oldest_searchable_id
+from bot.platforms.x.media import MediaUploader
 from bot.platforms.x.pacing import Backoff, Window
 from bot.platforms.x.transport import TWEEPY_HOSTS, XTransport, equip
 from jobs.errors import NotFound, PlatformRejected, PlatformUnavailable, UsageError
@@ -79,6 +78,7 @@ class XPlatform:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], object] | None = None,
         usage: Usage | None = None,
+        billing: Billing | None = None,
         max_wait_s: float = 120.0,
         retries: int = 4,
         backoff_base_s: float = 1.0,
@@ -107,6 +107,7 @@ class XPlatform:
         self._has_user = all(given)
         self._app_reads = bool(bearer_token)
         self._user_parts = user_parts
+        self._biller = Biller(billing)
 
         # Clients of one process may share a clock: any answer to any of them moves it.
         self.clock = clock or PlatformClock(
@@ -126,8 +127,6 @@ class XPlatform:
             on_limited=on_rate_limited,
         )
         self._transport = XTransport(base_url=base_url, timeout=(connect_timeout_s, read_timeout_s))
-        self._base_url = base_url
-        self._read_timeout_s = read_timeout_s
         # tweepy's own waiting stays off: it sleeps on the local clock, outside our pacing.
         self._client = tweepy.Client(
             bearer_token=bearer_token or None,
@@ -139,7 +138,12 @@ class XPlatform:
             wait_on_rate_limit=False,
         )
         equip(self._client.session, self._transport, self._chokepoint.on_response)
-        self._media_api: tweepy.API | None = None
+        self._uploader = MediaUploader(
+            user_parts=user_parts,
+            base_url=base_url,
+            timeout=self._transport.timeout,
+            chokepoint=self._chokepoint,
+        )
         self._me: User | None = None
 
     # -- plumbing ------------------------------------------------------------------------
@@ -175,6 +179,7 @@ class XPlatform:
         if self._me is None:
             self._need_user("reading the bot's own account")
             body = self._call("me", lambda: self._client.get_me(user_auth=True))
+            self._biller.users("me", body)
             self._me = self._user_or_not_found(body, "me", "the authenticated user")
         return self._me
 
@@ -189,6 +194,7 @@ class XPlatform:
             "user_by_username",
             lambda: self._client.get_user(username=name, user_auth=self._read_as_user),
         )
+        self._biller.users("user_by_username", body)
         return self._user_or_not_found(body, "user_by_username", f"user @{name}")
 
     def user(self, user_id: str) -> User:
@@ -196,6 +202,7 @@ class XPlatform:
         body = self._call(
             "user", lambda: self._client.get_user(id=user_id, user_auth=self._read_as_user)
         )
+        self._biller.users("user", body)
         return self._user_or_not_found(body, "user", f"user {user_id}")
 
     def users(self, user_ids: Sequence[str]) -> list[User]:
@@ -210,6 +217,7 @@ class XPlatform:
                 "users",
                 functools.partial(self._client.get_users, ids=batch, user_auth=self._read_as_user),
             )
+            self._biller.users("users", body)
             found.extend(parse.parse_users(body))
         return found
 
@@ -265,6 +273,8 @@ class XPlatform:
     ) -> Iterator[Page]:
         _check_id(user_id, "mentions")
         as_user = self._has_user  # X prefers the user context here; the bearer also works
+        # The bot reading its own mentions as itself: owned reads, at a fifth of the price.
+        owned = as_user and self._me is not None and self._me.id == str(user_id)
         return self._pages(
             "mentions",
             lambda token: self._client.get_users_mentions(
@@ -272,6 +282,7 @@ class XPlatform:
                 pagination_token=token,
                 **self._timeline_params(since_id, until_id, user_auth=as_user),
             ),
+            owned=owned,
         )
 
     def _timeline_params(
@@ -288,7 +299,11 @@ class XPlatform:
         }
 
     def _pages(
-        self, endpoint: str, fetch: Callable[[str | None], requests.Response]
+        self,
+        endpoint: str,
+        fetch: Callable[[str | None], requests.Response],
+        *,
+        owned: bool = False,
     ) -> Iterator[Page]:
         """One Page per answer, following ``next_token`` until X gives none.
 
@@ -299,6 +314,7 @@ class XPlatform:
         seen: set[str] = set()
         while True:
             body = self._call(endpoint, functools.partial(fetch, token), counts_posts=True)
+            self._biller.posts(endpoint, body, owned=owned)
             page = parse.parse_page(body)
             yield page
             token = page.next_token
@@ -322,6 +338,7 @@ class XPlatform:
                 functools.partial(self._lookup_batch, ids[start : start + LOOKUP_BATCH]),
                 counts_posts=True,
             )
+            self._biller.posts("tweets_lookup", body)
             batch = parse.parse_posts(body)
             posts.extend(batch)
             polls.extend(parse.polls_of(body, batch))
@@ -343,7 +360,12 @@ class XPlatform:
         self, text: str, *, in_reply_to: str | None = None, media: Media | None = None
     ) -> str:
         self._need_user("posting")
-        media_ids = [self._upload(media)] if media is not None else None
+        bare = without_links(text)
+        if bare != text:
+            # X bills a post with a URL at $0.20 instead of $0.015; the bot posts none.
+            log.info("posting without the links in the text (X bills a link $0.20)")
+            text = bare
+        media_ids = [self._uploader.upload(media)] if media is not None else None
         body = self._call(
             "create_tweet",
             lambda: self._client.create_tweet(
@@ -355,49 +377,16 @@ class XPlatform:
             raise PlatformUnavailable(
                 "X API create_tweet answered without the new post's id", endpoint="create_tweet"
             )
+        self._biller.created(post_id, text, in_reply_to=in_reply_to)
         return post_id
-
-    def _upload(self, media: Media) -> str:
-        """v1.1 ``POST media/upload.json`` (tweepy 4.17 has no v2 upload), as the bot."""
-        api = self._media_api_session()
-        extension = mimetypes.guess_extension(media.mime_type) or ".png"
-        body = self._call(
-            "media_upload",
-            lambda: api.simple_upload(
-                f"chart{extension}", file=io.BytesIO(media.data), media_category="tweet_image"
-            ),
-        )
-        found = parse.media_id(body)
-        if found is None:
-            raise PlatformUnavailable(
-                "X API media_upload answered without a media id", endpoint="media_upload"
-            )
-        return found
-
-    def _media_api_session(self) -> tweepy.API:
-        if self._media_api is None:
-            key, secret, token, token_secret = self._user_parts
-            auth = tweepy.OAuth1UserHandler(key, secret, token, token_secret)
-            api = tweepy.API(
-                auth,
-                parser=RawParser(),  # the chokepoint decodes the body itself
-                retry_count=0,
-                timeout=self._read_timeout_s,
-                wait_on_rate_limit=False,
-            )
-            # Its own adapter: tweepy.API closes its session (and so the adapter's pools)
-            # after every request, which must not cut a read in flight on the v2 session.
-            transport = XTransport(base_url=self._base_url, timeout=self._transport.timeout)
-            equip(api.session, transport, self._chokepoint.on_response)
-            self._media_api = api
-        return self._media_api
 
     def recent_own_posts(self, *, since: datetime) -> list[Post]:
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
         me = self.me()
         found: list[Post] = []
-        # Replies included (threads of summaries are replies to the bot itself).
+        # Replies included (threads of summaries are replies to the bot itself). Read as the
+        # bot (me() needs its user context anyway): X bills that as owned reads.
         for page in self._pages(
             "user_tweets",
             lambda token: self._client.get_users_tweets(
@@ -406,9 +395,11 @@ class XPlatform:
                 start_time=since,
                 max_results=PAGE_SIZE,
                 tweet_fields=list(TWEET_FIELDS),
-                user_auth=self._read_as_user,
+                user_auth=True,
             ),
+            owned=True,
         ):
+            self._biller.own_posts(p.id for p in page.posts)
             found.extend(p for p in page.posts if p.created_at >= since)
             if page.posts and min(p.created_at for p in page.posts) < since:
                 break  # newest first: the rest is older still

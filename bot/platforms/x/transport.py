@@ -20,6 +20,9 @@ from requests.utils import get_environ_proxies
 from jobs.errors import UsageError
 
 TWEEPY_HOSTS = ("https://api.twitter.com/", "https://upload.twitter.com/")
+# X's own API host (the default X_API_BASE_URL). Pointed there, v1.1 media uploads still go to
+# X's upload host, where X serves them; any other base URL (the mock) takes both.
+X_API = "https://api.x.com"
 
 Timeout = tuple[float, float]
 
@@ -72,7 +75,11 @@ class XTransport(HTTPAdapter):
     ) -> requests.Response:
         if timeout is None:
             timeout = self.timeout
-        if self.base_url and request.url:
+        if (
+            self.base_url
+            and request.url
+            and not (self.base_url == X_API and request.url.startswith(TWEEPY_HOSTS[1]))
+        ):
             request.url = rebase(request.url, self.base_url)
         if request.url:
             # Chosen for the host the request really goes to (see ``equip``).

@@ -1,0 +1,58 @@
+"""X's pay-per-use prices (the April 2026 table) and what one answer costs: the bot's estimate.
+
+Prices are in mills (tenths of a US cent), so that a month of sums stays exact:
+- a post read 5 ($0.005); an owned read (a post read from the bot's own mentions or timeline,
+  in its own user context) 1 ($0.001); a user read 10 ($0.010);
+- a post created 15 ($0.015); 200 ($0.20) when its text holds a URL (as twitter-text, which X
+  uses, finds one); a reply to a post that summoned the bot (mentions it or quotes its post) 10
+  ($0.010);
+- the same post or user read twice in one UTC day is billed once, at its first read's price.
+Only answers that succeed are billed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twitter_text import extract_urls
+
+POST_READ = 5
+OWNED_READ = 1
+USER_READ = 10
+POST_CREATED = 15
+URL_POST = 200
+SUMMONED_REPLY = 10
+MILLS_PER_USD = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What one successful answer costs: ``mills`` for each of ``ids`` first read today
+    (``kind`` "post" or "user"), or ``mills`` once (``kind`` None: a post created)."""
+
+    endpoint: str
+    mills: int
+    kind: str | None = None
+    ids: tuple[int, ...] = ()
+
+
+def post_reads(endpoint: str, ids: tuple[int, ...], *, owned: bool = False) -> Charge:
+    return Charge(endpoint, OWNED_READ if owned else POST_READ, "post", ids)
+
+
+def user_reads(endpoint: str, ids: tuple[int, ...]) -> Charge:
+    return Charge(endpoint, USER_READ, "user", ids)
+
+
+def has_url(text: str) -> bool:
+    return bool(extract_urls(text))
+
+
+def post_created(text: str, *, summoned_reply: bool) -> Charge:
+    if has_url(text):
+        return Charge("create_tweet", URL_POST)
+    return Charge("create_tweet", SUMMONED_REPLY if summoned_reply else POST_CREATED)
+
+
+def usd(mills: int) -> float:
+    return round(mills / MILLS_PER_USD, 3)
