@@ -32,6 +32,7 @@ from bot.platforms.x import XPlatform
 from bot.registry import all_jobs
 from bot.schedule import schedules
 from jobs.errors import LeaseHeld, NotRecorded
+from jobs.report import report_page
 from jobs.runner import Holder, RunEnd, RunNotRecorded, RunOutcome, close_run, run_job
 from jobs.tracking import track_configured
 from storage.errors import StorageError
@@ -121,6 +122,18 @@ class Daemon:
             log.debug("could not read this month's usage", exc_info=True)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
+
+    def report(self, name: str) -> str | None:
+        """A report page by name, from the store as it is now (``/report/`` on the metrics
+        port)."""
+        s = self.app.settings
+        return report_page(
+            self.app.db(),
+            name,
+            now=self.app.wall(),
+            cap=s.monthly_post_reads,
+            budget_usd=s.monthly_budget_usd,
+        )
 
     def _ran_at_start(self, name: str) -> None:
         """At start-up, summarize runs only once collect and polls have run (however they
@@ -246,8 +259,13 @@ class Daemon:
         if app.settings.metrics_port:
             # First: a port in use is a configuration error (exit 2), said before anything
             # is written.
-            server = serve_metrics(self.metrics, port=app.settings.metrics_port, health=self.health)
-            log.info("metrics on http://127.0.0.1:%d/metrics", app.settings.metrics_port)
+            server = serve_metrics(
+                self.metrics, port=app.settings.metrics_port, health=self.health, report=self.report
+            )
+            log.info(
+                "metrics on http://127.0.0.1:%d/metrics, the report on /report/",
+                app.settings.metrics_port,
+            )
         try:
             return self._run_served(duration=duration)
         finally:

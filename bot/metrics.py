@@ -1,11 +1,14 @@
-"""Prometheus metrics and the health endpoint, on 127.0.0.1:POLLBOT_METRICS_PORT."""
+"""Prometheus metrics, the health endpoint and the report's pages, on
+127.0.0.1:POLLBOT_METRICS_PORT."""
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +21,8 @@ from prometheus_client import (
 
 from jobs.errors import UsageError
 from jobs.runner import RunOutcome
+
+log = logging.getLogger("pollbot.metrics")
 
 
 class Metrics:
@@ -98,17 +103,40 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def report_name(path: str) -> str | None:
+    """The report page a ``/report/...`` path asks for (``index`` for the directory), or None
+    for any other path. Only the name's form is judged here; whether it is a page is the
+    report's to say."""
+    path = urlsplit(path).path
+    if path in ("/report", "/report/", "/report/index.html"):
+        return "index"
+    if path.startswith("/report/") and path.endswith(".html"):
+        name = unquote(path[len("/report/") : -len(".html")])
+        return name if name and "/" not in name else None
+    return None
+
+
 def serve_metrics(
-    metrics: Metrics, *, port: int, health: Callable[[], dict[str, object]]
+    metrics: Metrics,
+    *,
+    port: int,
+    health: Callable[[], dict[str, object]],
+    report: Callable[[str], str | None] | None = None,
 ) -> ThreadingHTTPServer:
+    """``/metrics``, ``/healthz`` and, given ``report`` (a page by name, None when there is no
+    such page), the report's pages under ``/report/``: read-only, GET only, loopback only."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            name = report_name(self.path) if report is not None else None
             if self.path == "/metrics":
                 body, ctype, code = metrics.render(), CONTENT_TYPE_LATEST, 200
             elif self.path == "/healthz":
                 doc = health()
                 code = 200 if doc.get("ok") else 503
                 body, ctype = json.dumps(doc, default=str).encode(), "application/json"
+            elif name is not None and report is not None:
+                body, ctype, code = self._report(report, name)
             else:
                 body, ctype, code = b"not found\n", "text/plain", 404
             self.send_response(code)
@@ -116,6 +144,17 @@ def serve_metrics(
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        @staticmethod
+        def _report(report: Callable[[str], str | None], name: str) -> tuple[bytes, str, int]:
+            try:
+                page = report(name)
+            except Exception as exc:  # the store away: say so, the daemon goes on
+                log.warning("report page %s could not be made: %s", name, exc)
+                return b"the report is unavailable right now\n", "text/plain", 503
+            if page is None:
+                return b"no such report page\n", "text/plain", 404
+            return page.encode(), "text/html; charset=utf-8", 200
 
         def log_message(self, format: str, *args: object) -> None:
             return

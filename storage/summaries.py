@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -157,6 +157,25 @@ def speakers(
     )
 
 
+def reply_span(session: Session, subject_id: int) -> tuple[datetime, datetime] | None:
+    """When the subject's first and last stored replies were created (None: none yet)."""
+    first, last = session.execute(
+        select(func.min(SubjectPost.created_at), func.max(SubjectPost.created_at)).where(
+            SubjectPost.subject_id == subject_id
+        )
+    ).one()
+    if first is None or last is None:
+        return None
+    return _aware(first), _aware(last)
+
+
+def _aware(value: datetime | str) -> datetime:
+    # min()/max() come back without the column's type on SQLite: text, read as UTC.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def summary_mark(session: Session, subject_id: int) -> SummaryMark | None:
     """The subject's last summary window, or None before its first summary (a summary
     still waiting for collection does not count: its window is still the one due)."""
@@ -283,9 +302,13 @@ def list_summaries(
     limit: int | None = None,
     states: Sequence[str] | None = None,
     oldest_first: bool = False,
+    subject_id: int | None = None,
 ) -> list[StoredSummary]:
-    """Summaries (newest first, or oldest first) with their subjects and parts."""
+    """Summaries (newest first, or oldest first) with their subjects and parts; of one
+    subject when ``subject_id`` is given."""
     query = select(SummaryRow, SubjectRow).join(SubjectRow, SubjectRow.id == SummaryRow.subject_id)
+    if subject_id is not None:
+        query = query.where(SummaryRow.subject_id == subject_id)
     if states is not None:
         query = query.where(SummaryRow.state.in_(states))
     if oldest_first:
