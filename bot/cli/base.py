@@ -17,6 +17,7 @@ from bot.logs import configure_logging
 from jobs.errors import shown
 
 F = TypeVar("F", bound=Callable[..., Any])
+_SETTINGS = "pollbot.settings"  # where get_settings keeps them in the context's meta
 
 
 # Every command: the module it lives in (imported only when it runs) and its line in --help.
@@ -78,9 +79,6 @@ def get_settings(ctx: click.Context) -> Settings:
     found = meta[_SETTINGS]
     assert isinstance(found, Settings)
     return found
-
-
-_SETTINGS = "pollbot.settings"
 
 
 class Speed(click.ParamType):
