@@ -125,6 +125,7 @@ def bench_settings(db_url: str, mock_url: str, *, scoring_processes: int | None 
         x_access_token=Secret("9000-bench-access"),
         x_access_token_secret=Secret("bench-access-secret"),
         monthly_post_reads=10**9,
+        monthly_budget_usd=10.0**9,  # speed is measured here, not the spend cap
         scoring_processes=scoring_processes,
         log_level="WARNING",
     )
@@ -310,6 +311,7 @@ def memory_run(replies: int, *, interval: float) -> MemoryRun:
                 url,
                 POLLBOT_POLLS=POLL_POST_ID,
                 POLLBOT_MONTHLY_POST_READS=str(10 * replies + 1000),
+                POLLBOT_MONTHLY_BUDGET_USD=str(replies + 1000),
             )
             out_path, err_path = workdir / "collect.out", workdir / "collect.err"
             with out_path.open("w") as out, err_path.open("w") as err:
