@@ -52,7 +52,7 @@ def test_track_and_untrack_by_mention(setup: tuple[Any, Callable[..., App]]) -> 
     app = make()
     tracked_id = post_as(mock.url, ALICE, "@pollbot track @elonmusk")
     run(app)
-    assert replies_to(mock.url, tracked_id)[0]["text"] == "Now tracking @elonmusk."
+    assert replies_to(mock.url, tracked_id)[0]["text"] == "Now tracking elonmusk."
     poll_id = post_as(
         mock.url, ALICE, "@pollbot track poll https://x.com/elonmusk/status/1593767953706921985"
     )
@@ -64,7 +64,7 @@ def test_track_and_untrack_by_mention(setup: tuple[Any, Callable[..., App]]) -> 
     }
     gone = post_as(mock.url, ALICE, "@pollbot untrack @elonmusk")
     run(app)
-    assert replies_to(mock.url, gone)[0]["text"] == "No longer tracking @elonmusk."
+    assert replies_to(mock.url, gone)[0]["text"] == "No longer tracking elonmusk."
 
 
 def test_unknown_command_gets_help_and_junk_is_handled(

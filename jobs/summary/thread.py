@@ -17,6 +17,7 @@ from jobs.summary.textlen import (
     clean_block,
     fits,
     longest_fitting_prefix,
+    public,
     reach,
     truncate,
     weighted_length,
@@ -67,8 +68,10 @@ def split_thread(text: str, *, limit: int = POST_LIMIT) -> tuple[str, ...]:
 
 
 def compose_reply(text: str, *, limit: int = POST_LIMIT) -> str:
-    """``text`` as one post: whole when it fits, else cut after a word with an ellipsis."""
-    text = clean_block(text)
+    """``text`` as one post: whole when it fits, else cut after a word with an ellipsis. As
+    summaries, an answer mentions no one ("Now tracking elonmusk."): an @name would notify
+    that account, and X restricts programmatic mentions; nor does it carry a link."""
+    text = clean_block(public(text))
     return text if not text or fits(text, limit) else truncate(text, limit)
 
 
