@@ -117,7 +117,7 @@ def test_track_by_mention_refuses_an_account_that_does_not_exist(
     asked = post_as(mock.url, "1101", "@pollbot track @no_such_user")
     run_now(app, "commands", trigger="schedule")
     [reply] = replies_to(mock.url, asked)
-    assert reply["text"].startswith("no such account: @no_such_user")
+    assert reply["text"].startswith("no such account: no_such_user")
     assert tracked(app.db()) == []
 
 
