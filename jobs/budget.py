@@ -5,6 +5,7 @@ reads them, and what a job that meets either records. Posting what is already du
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from jobs.base import JobContext, JobResult
 from jobs.errors import BudgetExhausted
@@ -13,21 +14,30 @@ from storage.events import add_event
 log = logging.getLogger("pollbot.budget")
 
 
+def cap_reached(ctx: JobContext) -> Literal["read", "spend"] | None:
+    """Which of this month's caps stops reading (every process's use counts), or None."""
+    if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
+        return "read"
+    if ctx.usage.usd_this_month() >= ctx.options.monthly_budget_usd:
+        return "spend"
+    return None
+
+
 def budget_spent(ctx: JobContext) -> str | None:
-    """Why reading must stop this month (every process's use counts), or None."""
-    used = ctx.usage.posts_read_this_month()
-    cap = ctx.options.monthly_post_reads
-    if used >= cap:
+    """Why reading must stop this month, as the run records and logs say it, or None."""
+    cap = cap_reached(ctx)
+    month = ctx.usage.month()
+    if cap == "read":
+        used, limit = ctx.usage.posts_read_this_month(), ctx.options.monthly_post_reads
         return (
-            f"monthly read cap reached: {used} of {cap} posts read in {ctx.usage.month()}; "
+            f"monthly read cap reached: {used} of {limit} posts read in {month}; "
             "reading resumes next month (POLLBOT_MONTHLY_POST_READS)"
         )
-    spent = ctx.usage.usd_this_month()
-    budget = ctx.options.monthly_budget_usd
-    if spent >= budget:
+    if cap == "spend":
+        spent, budget = ctx.usage.usd_this_month(), ctx.options.monthly_budget_usd
         return (
             f"monthly budget reached: about ${spent:.2f} of ${budget:.2f} spent at X's "
-            f"pay-per-use prices in {ctx.usage.month()}; reading resumes next month "
+            f"pay-per-use prices in {month}; reading resumes next month "
             "(POLLBOT_MONTHLY_BUDGET_USD)"
         )
     return None

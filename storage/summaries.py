@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -166,14 +166,7 @@ def reply_span(session: Session, subject_id: int) -> tuple[datetime, datetime] |
     ).one()
     if first is None or last is None:
         return None
-    return _aware(first), _aware(last)
-
-
-def _aware(value: datetime | str) -> datetime:
-    # min()/max() come back without the column's type on SQLite: text, read as UTC.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return first, last  # min() and max() keep the column's type: aware UTC datetimes
 
 
 def summary_mark(session: Session, subject_id: int) -> SummaryMark | None:

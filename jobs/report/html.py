@@ -227,7 +227,7 @@ def _summaries(report: SubjectReport) -> list[str]:
     for s in reversed(report.summaries):  # newest first, as the platform shows them
         c = s.counts or {}
         cells = "".join(
-            _num(c.get(k, "-") if c.get(k) is not None else "-", k)
+            _num(c[k] if c.get(k) is not None else "-", k)
             for k in ("replies", "scored", "authors", "copies")
         )
         parts = "".join(f'<div class="part">{escape(p.text)}</div>' for p in s.parts)

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from jobs.base import JobContext, JobResult
+from jobs.budget import cap_reached
 from jobs.clock import iso
 from jobs.subjects import parse_subject
 from jobs.summary.compose import compose_summary
@@ -121,10 +122,9 @@ class SummarizeJob:
 
 def stuck_reason(ctx: JobContext, subject: Subject) -> str:
     """Why collection of ``subject`` did not reach a window's end, as a summary says it."""
-    if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
-        return "collection paused at the monthly read cap"
-    if ctx.usage.usd_this_month() >= ctx.options.monthly_budget_usd:
-        return "collection paused at the monthly spend cap"
+    cap = cap_reached(ctx)
+    if cap is not None:
+        return f"collection paused at the monthly {cap} cap"
     if subject.failure is not None:
         return "its collection is failing"
     return "collection is behind"
