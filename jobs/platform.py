@@ -1,6 +1,7 @@
 """What the jobs need from a social platform, as plain records and one protocol.
 
-``bot.platforms.x`` implements it over tweepy; a Mastodon client would implement it too.
+``bot.platforms.x`` implements it over tweepy, ``bot.platforms.mastodon`` over Mastodon.py.
+Ids are the platform's own, as strings: X's are decimal, Mastodon's opaque.
 Every method raises only the errors of ``jobs.errors``; never a foreign exception.
 """
 
@@ -71,6 +72,20 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Thread:
+    """A conversation read whole in one answer (Mastodon's ``context``, which is not paginated):
+    the root post and every descendant the platform returned, oldest first, each descendant's
+    ``conversation_id`` set to the root's id. ``complete`` is False when the platform counts
+    more replies than came back (a status whose ``replies_count`` exceeds the descendants
+    answering it, or the answer's cap reached): read it again later."""
+
+    root: Post
+    posts: tuple[Post, ...]
+    polls: tuple[Poll, ...] = ()
+    complete: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Media:
     """An image to attach to a post."""
 
@@ -137,4 +152,14 @@ class Platform(Protocol):
 
     def recent_own_posts(self, *, since: datetime) -> list[Post]:
         """The bot's own posts created at or after ``since`` (to check what went out)."""
+        ...
+
+
+class ThreadedPlatform(Platform, Protocol):
+    """A platform whose conversations are read whole (Mastodon) rather than searched (X):
+    ``search_recent`` is not offered (it raises ``PlatformRejected``); collection reads the
+    ``conversation`` of each poll, and of each recent post of a followed account."""
+
+    def conversation(self, post_id: str) -> Thread:
+        """The post and its descendants (``GET /api/v1/statuses/:id/context``)."""
         ...
