@@ -87,10 +87,12 @@ class Thread:
 
 @dataclass(frozen=True, slots=True)
 class Media:
-    """An image to attach to a post."""
+    """An image to attach to a post, with its description for those who cannot see it
+    (Mastodon's alt text; X's client may leave it out)."""
 
     data: bytes
     mime_type: str = "image/png"
+    description: str = ""
 
 
 class Platform(Protocol):
