@@ -1,4 +1,8 @@
-"""Wiring: settings in, the database, the platform client and the clocks out.
+"""Wiring: settings in, the database, the platform clients and their clocks out.
+
+The platforms are those configured: X (its credentials set, or nothing else configured, so
+that X's own message says what is missing), Mastodon (``MASTODON_BASE_URL`` set), or both.
+Each platform has its clients, its clock (its own ``date`` headers) and its usage meter.
 
 Every command builds one ``App`` and asks it for what it needs, so nothing is opened that a
 command does not use (``pollbot score`` never touches the database).
@@ -17,6 +21,7 @@ from bot.config import Settings
 from bot.registry import get_job
 from bot.scoring import ProcessScorer, default_processes
 from jobs.base import JobContext, JobOptions, JobResult, NoProgress, Progress
+from jobs.errors import UsageError
 from jobs.pricing import Charge
 from jobs.runner import Holder, run_job
 from jobs.scoring import InlineScorer, Scorer
@@ -27,8 +32,14 @@ from storage.schema import ensure_current
 
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
-    from bot.platforms.x import XPlatform
     from jobs.chart import ChartSeries
+    from jobs.platform import Platform
+
+X, MASTODON = "x", "mastodon"
+_HOW_TO = {
+    X: "set X_BEARER_TOKEN, or X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+    MASTODON: "set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+}
 
 log = logging.getLogger("pollbot")
 
@@ -56,9 +67,9 @@ class App:
     usage_hooks: list[Callable[[str, int], None]] = field(default_factory=list)
     rate_limit_hooks: list[Callable[[str], None]] = field(default_factory=list)
     _db: Database | None = field(default=None, repr=False)
-    _platform: XPlatform | None = field(default=None, repr=False)
-    _usage: UsageMeter | None = field(default=None, repr=False)
-    _clock: PlatformClock | None = field(default=None, repr=False)
+    _platforms: dict[str, Platform] = field(default_factory=dict, repr=False)
+    _usage: dict[str, UsageMeter] = field(default_factory=dict, repr=False)
+    _clocks: dict[str, PlatformClock] = field(default_factory=dict, repr=False)
     _scorer: Scorer | None = field(default=None, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -75,28 +86,62 @@ class App:
                 self._db = db
             return self._db
 
-    def platform(self) -> XPlatform:
-        """The platform client of this process's commands (the daemon makes one per job)."""
-        with self._lock:
-            if self._platform is None:
-                self._platform = self.new_platform()
-            return self._platform
+    def platform_names(self) -> list[str]:
+        """The platforms configured, X first."""
+        s = self.settings
+        x = any(
+            (s.x_bearer_token, s.x_api_key, s.x_api_secret, s.x_access_token,
+             s.x_access_token_secret)
+        )  # fmt: skip
+        mastodon = s.mastodon_base_url is not None
+        return ([X] if x or not mastodon else []) + ([MASTODON] if mastodon else [])
 
-    def new_platform(self, *, stop: threading.Event | None = None) -> XPlatform:
+    def platform(self, name: str | None = None) -> Platform:
+        """The client of ``name`` (the first configured when None) for this process's
+        commands (the daemon makes one per job)."""
+        name = name or self.platform_names()[0]
+        with self._lock:
+            if name not in self._platforms:
+                self._platforms[name] = self.new_platform(name)
+            return self._platforms[name]
+
+    def new_platform(self, name: str = X, *, stop: threading.Event | None = None) -> Platform:
         """A client of its own; its waits (rate-limit resets, retries) end, raising
         ``Stopped``, as soon as ``stop`` is set."""
+        if name not in self.platform_names():
+            raise UsageError(f"{name} is not configured ({_HOW_TO[name]})")
         with self._lock:  # the first client's clock is shared by the next ones
-            return self._new_platform(stop)
+            return self._new_mastodon(stop) if name == MASTODON else self._new_x(stop)
 
-    def _new_platform(self, stop: threading.Event | None = None) -> XPlatform:
-        from bot.platforms.x import XPlatform  # tweepy: loaded only by commands that call out
-
-        s = self.settings
+    def _timing(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
             kwargs["sleep"] = self.sleep
         if self.monotonic is not None:
             kwargs["monotonic"] = self.monotonic
+        return kwargs
+
+    def _new_mastodon(self, stop: threading.Event | None = None) -> Platform:
+        # Mastodon.py: loaded only by commands that call out to Mastodon.
+        from bot.platforms.mastodon import MastodonPlatform
+
+        s = self.settings
+        platform = MastodonPlatform(
+            base_url=s.mastodon_base_url or "",
+            access_token=s.mastodon_access_token.reveal(),
+            usage=lambda endpoint, posts: self.record_usage(endpoint, posts, platform=MASTODON),
+            max_wait_s=self.max_rate_wait_s,
+            clock=self._clocks.get(MASTODON),
+            stop=stop,
+            **self._timing(),
+        )
+        self._clocks[MASTODON] = platform.clock
+        return platform
+
+    def _new_x(self, stop: threading.Event | None = None) -> Platform:
+        from bot.platforms.x import XPlatform  # tweepy: loaded only by commands that call out
+
+        s = self.settings
         platform = XPlatform(
             bearer_token=s.x_bearer_token.reveal(),
             api_key=s.x_api_key.reveal(),
@@ -107,32 +152,35 @@ class App:
             usage=self.record_usage,
             billing=self.record_charge,
             max_wait_s=self.max_rate_wait_s,
-            clock=self._clock,
+            clock=self._clocks.get(X),
             on_rate_limited=self.record_rate_limited,
             stop=stop,
-            **kwargs,
+            **self._timing(),
         )
-        # Every client of this process shares the first one's clock.
-        self._clock = platform.clock
+        # Every X client of this process shares the first one's clock.
+        self._clocks[X] = platform.clock
         return platform
 
     def record_rate_limited(self, endpoint: str) -> None:
         for hook in self.rate_limit_hooks:
             hook(endpoint)
 
-    def record_usage(self, endpoint: str, posts: int) -> None:
-        self.usage().record(endpoint, posts)
+    def record_usage(self, endpoint: str, posts: int, *, platform: str = X) -> None:
+        self.usage(platform).record(endpoint, posts)
         for hook in self.usage_hooks:
-            hook(endpoint, posts)
+            hook(endpoint if platform == X else f"{platform}:{endpoint}", posts)
 
     def record_charge(self, charge: Charge) -> None:
-        self.usage().bill(charge)
+        self.usage(X).bill(charge)
 
-    def usage(self) -> UsageMeter:
+    def usage(self, platform: str = X) -> UsageMeter:
+        """The usage meter of ``platform`` (its month is the platform's clock's)."""
         with self._lock:
-            if self._usage is None:
-                self._usage = UsageMeter(self.db(), now=lambda: self.platform().now())
-            return self._usage
+            if platform not in self._usage:
+                self._usage[platform] = UsageMeter(
+                    self.db(), now=lambda: self.platform(platform).now(), platform=platform
+                )
+            return self._usage[platform]
 
     def scorer(self) -> Scorer:
         """Where collection scores its pages: worker processes (started on first use, shared
@@ -166,7 +214,7 @@ class App:
         subject: str | None = None,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
-        platform: XPlatform | None = None,
+        platform: Platform | None = None,
     ) -> JobContext:
         db = self.db()
         platform = platform or self.platform()
@@ -185,9 +233,9 @@ class App:
         return JobContext(
             db=db,
             platform=platform,
-            clock=platform.clock,
+            clock=platform,
             wall=self.wall,
-            usage=self.usage(),
+            usage=self.usage(platform.name),
             options=self.options(),
             progress=progress or NoProgress(),
             stop=stop,
@@ -201,12 +249,13 @@ class App:
     def close(self) -> None:
         with self._lock:
             scorer, self._scorer = self._scorer, None
-            usage = self._usage
-        if usage is not None and self._db is not None:
+            meters = list(self._usage.values())
+        if meters and self._db is not None:
             # Requests made outside any job (``track`` looking an account up) are counted too.
             try:
                 with self._db.write() as tx:
-                    usage.flush(tx)
+                    for usage in meters:
+                        usage.flush(tx)
             except Exception as exc:
                 log.warning("could not record this command's API use: %s", exc)
         if isinstance(scorer, ProcessScorer):

@@ -28,12 +28,12 @@ from bot.app import App
 from bot.memory import limit_malloc_arenas, release_free_memory
 from bot.metrics import Metrics, serve_metrics
 from bot.outage import DatabaseOutage
-from bot.platforms.x import XPlatform
 from bot.registry import all_jobs
 from bot.schedule import schedules
 from jobs.errors import LeaseHeld, NotRecorded
+from jobs.platform import Platform
 from jobs.report import report_page
-from jobs.runner import Holder, RunEnd, RunNotRecorded, RunOutcome, close_run, run_job
+from jobs.runner import Holder, RunEnd, RunNotRecorded, RunOutcome, close_run, run_job, run_name
 from jobs.tracking import track_configured
 from storage.errors import StorageError
 from storage.heartbeat import beat, stop_beat
@@ -64,7 +64,8 @@ class Daemon:
         self.outage = DatabaseOutage(on_down=self.metrics.database_outages.inc)
         self.jobs = {n: j for n, j in all_jobs().items() if jobs is None or n in jobs}
         self.started_at = app.wall()
-        self._platforms: dict[str, XPlatform] = {}
+        self.platforms = app.platform_names()
+        self._platforms: dict[str, Platform] = {}  # a client per scheduled run name
         self._started: set[str] = set()
         self._before_summaries: set[str] = set()
         self._inflight = 0
@@ -77,26 +78,32 @@ class Daemon:
         self._recording = threading.Lock()
         self.scheduler = BlockingScheduler(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(max_workers=len(self.jobs) + 1)},
+            executors={
+                "default": ThreadPoolExecutor(max_workers=len(self.jobs) * len(self.platforms) + 1)
+            },
             job_defaults={"coalesce": True, "max_instances": 1},
         )
 
     # -- running one job -----------------------------------------------------------------
 
-    def _fire(self, name: str) -> None:
+    def _fire(self, job: str, platform_name: str = "x") -> None:
+        """One run of ``job`` on ``platform_name``: each platform's jobs are scheduled, leased
+        and recorded apart (``run_name``), and never wait on each other's."""
         if self.stop.is_set():
             return
         self._record_late()
+        name = run_name(job, platform_name)
         trigger = "schedule" if name in self._started else "startup"
         self._started.add(name)
-        platform = self._platforms.get(name)
-        if platform is None:
-            platform = self._platforms[name] = self.app.new_platform(stop=self.stop)
         with self._idle:
             self._inflight += 1
         try:
+            platform = self._platforms.get(name)
+            if platform is None:
+                platform = self.app.new_platform(platform_name, stop=self.stop)
+                self._platforms[name] = platform
             ctx = self.app.job_context(trigger=trigger, stop=self.stop, platform=platform)
-            outcome = run_job(self.jobs[name], ctx, holder=self.holder)
+            outcome = run_job(self.jobs[job], ctx, holder=self.holder)
         except LeaseHeld as exc:
             log.info("%s: skipped, %s", name, exc)
             return
@@ -114,7 +121,7 @@ class Daemon:
             with self._idle:
                 self._inflight -= 1
                 self._idle.notify_all()
-            self._ran_at_start(name)
+            self._ran_at_start(job, platform_name)
         self.metrics.observe_run(outcome)
         try:
             self.metrics.posts_read_month.set(self.app.usage().posts_read_this_month())
@@ -135,18 +142,26 @@ class Daemon:
             budget_usd=s.monthly_budget_usd,
         )
 
-    def _ran_at_start(self, name: str) -> None:
-        """At start-up, summarize runs only once collect and polls have run (however they
-        ended): what is due is then judged on what they stored, not on yesterday's store."""
+    def _ran_at_start(self, job: str, platform: str) -> None:
+        """At start-up, a platform's summarize runs only once its collect and polls have run
+        (however they ended): what is due is then judged on what they stored, not on
+        yesterday's store."""
+        name = run_name(job, platform)
+        waiting = {run_name(j, platform) for j in FIRST_BEFORE_SUMMARIES}
         with self._idle:
             if name not in self._before_summaries:
                 return
             self._before_summaries.discard(name)
-            if self._before_summaries or "summarize" not in self.jobs or self.stop.is_set():
+            if (
+                self._before_summaries & waiting
+                or "summarize" not in self.jobs
+                or self.stop.is_set()
+            ):
                 return
         with contextlib.suppress(JobLookupError, SchedulerNotRunningError):
-            self.scheduler.modify_job("summarize", next_run_time=datetime.now(UTC))
-        log.debug("collect and polls ran: summaries from now on")
+            summarize = run_name("summarize", platform)
+            self.scheduler.modify_job(summarize, next_run_time=datetime.now(UTC))
+        log.debug("%s: collect and polls ran: summaries from now on", platform)
 
     def _keep_unrecorded(self, exc: RunNotRecorded) -> RunOutcome:
         """A run ended while the database was away: keep its end to write later."""
@@ -293,22 +308,24 @@ class Daemon:
             n = app.scoring_processes()
             scoring = f"; scoring in {n} process{'es' if n > 1 else ''} of its own" if n else ""
         now = datetime.now(UTC)
-        self._before_summaries = {n for n in FIRST_BEFORE_SUMMARIES if n in self.jobs}
+        first = [n for n in FIRST_BEFORE_SUMMARIES if n in self.jobs]
+        self._before_summaries = {run_name(n, p) for n in first for p in self.platforms}
         for name, sched in schedules(app.settings, speed=self.speed).items():
             if name not in self.jobs:
                 continue
             every = sched.every.total_seconds()
-            held = name == "summarize" and self._before_summaries
-            self.scheduler.add_job(
-                self._fire,
-                IntervalTrigger(seconds=every),
-                args=[name],
-                id=name,
-                name=name,
-                # Held (paused) until collect and polls have run once: see _ran_at_start.
-                next_run_time=None if held else now,
-                misfire_grace_time=max(1, int(every)),
-            )
+            held = name == "summarize" and bool(first)
+            for platform in self.platforms:
+                self.scheduler.add_job(
+                    self._fire,
+                    IntervalTrigger(seconds=every),
+                    args=[name, platform],
+                    id=run_name(name, platform),
+                    name=run_name(name, platform),
+                    # Held (paused) until collect and polls have run once: _ran_at_start.
+                    next_run_time=None if held else now,
+                    misfire_grace_time=max(1, int(every)),
+                )
         self.scheduler.add_job(
             self._beat,
             IntervalTrigger(seconds=HEARTBEAT_EVERY.total_seconds()),

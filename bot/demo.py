@@ -45,7 +45,7 @@ class DemoPrinter:
         self._lock = threading.Lock()
 
     def __call__(self, outcome: RunOutcome) -> None:
-        if outcome.job == "summarize" and outcome.items:
+        if outcome.job.startswith("summarize") and outcome.items:
             self.show_new()
 
     def show_new(self) -> None:
@@ -105,19 +105,43 @@ def _share(count: int, scored: int) -> str:
     return f"{100 * count / scored:.0f}%" if scored else "-"
 
 
-def demo_settings(base: Settings, *, db_path: Path, url: str, bot_id: str) -> Settings:
+def demo_settings(
+    base: Settings, *, db_path: Path, url: str, bot_id: str, instance: str | None = None
+) -> Settings:
+    """The demo's settings: X's face of the mock at ``url``, or, given the ``instance``
+    name, its Mastodon face (and no X at all)."""
+    if instance is not None:
+        return replace(
+            _demo_common(base, db_path),
+            x_bearer_token=Secret(""),
+            x_api_key=Secret(""),
+            x_api_secret=Secret(""),
+            x_access_token=Secret(""),
+            x_access_token_secret=Secret(""),
+            mastodon_base_url=url,
+            mastodon_access_token=Secret(f"{bot_id}-demo-access-token"),
+            accounts=(f"elonmusk@{instance}",),
+            operators=(f"ops_alice@{instance}",),
+        )
     return replace(
-        base,
-        database_url=f"sqlite:///{db_path}",
+        _demo_common(base, db_path),
         x_api_base_url=url,
         x_bearer_token=Secret("demo-bearer-token"),
         x_api_key=Secret("demo-key"),
         x_api_secret=Secret("demo-secret"),
         x_access_token=Secret(f"{bot_id}-demo-access-token"),
         x_access_token_secret=Secret("demo-access-secret"),
+        mastodon_base_url=None,
         accounts=("elonmusk",),
-        polls=(),
         operators=("ops_alice",),
+    )
+
+
+def _demo_common(base: Settings, db_path: Path) -> Settings:
+    return replace(
+        base,
+        database_url=f"sqlite:///{db_path}",
+        polls=(),
         summary_cron=DEMO_CRON,
         timezone=ZoneInfo("UTC"),
         dry_run=False,
@@ -126,7 +150,9 @@ def demo_settings(base: Settings, *, db_path: Path, url: str, bot_id: str) -> Se
     )
 
 
-def run_demo(base: Settings, *, speed: float, duration: float, out: Path) -> int:
+def run_demo(
+    base: Settings, *, speed: float, duration: float, out: Path, platform: str = "x"
+) -> int:
     from bot.mock_api import MockServer, load_scenario
 
     console = Console()
@@ -134,15 +160,20 @@ def run_demo(base: Settings, *, speed: float, duration: float, out: Path) -> int
         shutil.rmtree(out)
     out.mkdir(parents=True)
     scenario = load_scenario(SCENARIO)
+    face = "Mastodon" if platform == "mastodon" else "X"
     console.print(
-        f"[bold]pollbot demo[/bold]: the mock X API with {SCENARIO} at {speed:g}x "
+        f"[bold]pollbot demo[/bold]: the mock {face} API with {SCENARIO} at {speed:g}x "
         f"(a scenario day in {86400 / speed:.0f} s), a fresh SQLite file in {out}/, "
         f"summaries at '{DEMO_CRON}' and when the poll closes. Stops after {duration:g} s "
         "or the final summary."
     )
-    with MockServer(scenario, speed=speed) as mock:
+    with MockServer(scenario, speed=speed, platform=platform) as mock:
         settings = demo_settings(
-            base, db_path=out / "pollbot.db", url=mock.url, bot_id=scenario.bot.id
+            base,
+            db_path=out / "pollbot.db",
+            url=mock.url,
+            bot_id=scenario.bot.id,
+            instance=scenario.instance if platform == "mastodon" else None,
         )
         # Scenario time runs ``speed`` times faster than real time: the platform clock is
         # carried forward, and rate-limit waits are slept, at that rate.

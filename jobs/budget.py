@@ -15,7 +15,10 @@ log = logging.getLogger("pollbot.budget")
 
 
 def cap_reached(ctx: JobContext) -> Literal["read", "spend"] | None:
-    """Which of this month's caps stops reading (every process's use counts), or None."""
+    """Which of this month's caps stops reading (every process's use counts), or None.
+    The caps are X's (its reads are paid for); another platform's reads are never stopped."""
+    if not ctx.usage.capped:
+        return None
     if ctx.usage.posts_read_this_month() >= ctx.options.monthly_post_reads:
         return "read"
     if ctx.usage.usd_this_month() >= ctx.options.monthly_budget_usd:

@@ -19,9 +19,9 @@ FORMATS = ("csv", "jsonl")
 
 def _record(post: StoredReply) -> dict[str, str | float | None]:
     return {
-        "id": str(post.id),
-        "conversation_id": str(post.conversation_id) if post.conversation_id else None,
-        "author_id": str(post.author_id),
+        "id": post.id,
+        "conversation_id": post.conversation_id or None,
+        "author_id": post.author_id,
         "created_at": post.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "lang": post.lang,
         "text": post.text,
@@ -36,7 +36,7 @@ def iter_records(
     with db.read() as session:
         subject_id = None
         if subject is not None:
-            found = get_subject(session, subject.kind, subject.key)
+            found = get_subject(session, subject.kind, subject.key, platform=subject.platform)
             subject_id = found.id if found and found.id is not None else -1
         for post in iter_replies(session, subject_id=subject_id, since=since):
             yield _record(post)

@@ -11,23 +11,34 @@ from jobs.platform import Page, Post
 from jobs.scoring import Scorer, Scores
 from jobs.sentiment import Score
 from storage.engine import Tx
+from storage.keys import X, optional_key, post_key
 from storage.posts import NewPost
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value else None
-
-
 def to_rows(
-    posts: Sequence[Post], scores: Sequence[Score | None], *, fetched_at: datetime
+    posts: Sequence[Post],
+    scores: Sequence[Score | None],
+    *,
+    fetched_at: datetime,
+    platform: str = X,
 ) -> list[NewPost]:
-    """``scores`` are ``score_posts`` of the posts' (text, lang), in the same order."""
+    """``scores`` are ``score_posts`` of the posts' (text, lang), in the same order. The
+    posts' ids become their keys on ``platform`` (``storage.keys``); another platform's than
+    X's are kept as given too."""
     rows = []
+
+    def _int(value: str | None) -> int | None:
+        return optional_key(platform, value)
+
     for post, score in zip(posts, scores, strict=True):
+        ext = None
+        if platform != X:
+            ext = {"id": post.id, "author_id": post.author_id,
+                   "conversation_id": post.conversation_id}  # fmt: skip
         rows.append(
             NewPost(
-                id=int(post.id),
-                author_id=int(post.author_id),
+                id=post_key(platform, post.id),
+                author_id=post_key(platform, post.author_id),
                 text=post.text,
                 created_at=post.created_at,
                 fetched_at=fetched_at,
@@ -42,6 +53,8 @@ def to_rows(
                 neu=score.neu if score else None,
                 neg=score.neg if score else None,
                 label=score.label if score else None,
+                platform=platform,
+                ext=ext,
             )
         )
     return rows

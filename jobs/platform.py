@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +165,9 @@ class ThreadedPlatform(Platform, Protocol):
     def conversation(self, post_id: str) -> Thread:
         """The post and its descendants (``GET /api/v1/statuses/:id/context``)."""
         ...
+
+
+def reads_threads(platform: Platform) -> TypeGuard[ThreadedPlatform]:
+    """Whether the platform reads conversations whole (looked up on its type: an instance's
+    attributes may cost a request)."""
+    return callable(getattr(type(platform), "conversation", None))

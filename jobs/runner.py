@@ -138,6 +138,13 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def run_name(job: str, platform: str) -> str:
+    """What a job's runs on ``platform`` are leased and recorded as: X's under the job's own
+    name (``collect``), another platform's beside it (``collect@mastodon``), so the two never
+    wait on each other and two daemons on one database may split the platforms."""
+    return job if platform == "x" else f"{job}@{platform}"
+
+
 def run_job(
     job: Job,
     ctx: JobContext,
@@ -148,52 +155,54 @@ def run_job(
     """Run ``job`` under its lease. Raises LeaseHeld (nothing recorded) when it is busy, a
     StorageError (nothing recorded) when the database fails before the job starts, and
     RunNotRecorded when the job ran but the database failed as its end was recorded: the
-    caller may keep ``RunNotRecorded.end`` and write it with ``close_run`` later."""
+    caller may keep ``RunNotRecorded.end`` and write it with ``close_run`` later. The lease
+    and the run record are the job's on the context's platform (``run_name``)."""
     if ctx.trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {ctx.trigger!r}")
+    name = run_name(job.name, ctx.platform.name)
     with ctx.db.write() as session:
         # Read the clock only once the row is ours: a run that finished while we waited for
         # the lock must not appear to overlap this one.
-        lock_lease(session, job=job.name)
+        lock_lease(session, job=name)
         now = ctx.wall()
         take = partial(
-            acquire_lease, session, job=job.name, holder=holder.name, host=holder.host,
+            acquire_lease, session, job=name, holder=holder.name, host=holder.host,
             pid=holder.pid, now=now, ttl=ttl,
         )  # fmt: skip
         busy = take()
         if busy is not None and busy.host == holder.host and not _pid_alive(busy.pid):
             # Its holder died on this very machine: no need to wait out the lease.
-            log.warning("%s: the lease holder %s is dead; taking over", job.name, busy.holder)
+            log.warning("%s: the lease holder %s is dead; taking over", name, busy.holder)
             busy = take(steal_from=busy.holder)
         if busy is not None:
-            raise LeaseHeld(job.name, busy.describe())
-        abandoned = fail_abandoned_runs(session, job=job.name, holder_alive={holder.name}, now=now)
+            raise LeaseHeld(name, busy.describe())
+        abandoned = fail_abandoned_runs(session, job=name, holder_alive={holder.name}, now=now)
         run_id = start_run(
             session,
-            job=job.name,
+            job=name,
             trigger=ctx.trigger,
             holder=holder.name,
             now=now,
             subject=ctx.subject,
         )
     if abandoned:
-        log.warning("%s: took over from a holder that died (%d run closed)", job.name, abandoned)
-    renewer = _Renewer(ctx, job.name, holder, ttl)
+        log.warning("%s: took over from a holder that died (%d run closed)", name, abandoned)
+    renewer = _Renewer(ctx, name, holder, ttl)
     renewer.start()
     started = time.monotonic()
-    log.info("%s started (%s)", job.name, ctx.trigger, extra={"job": job.name, "run": run_id})
+    log.info("%s started (%s)", name, ctx.trigger, extra={"job": name, "run": run_id})
     result = JobResult(0, status="failed", note="did not finish")
     try:
         result = job.run(ctx)
     except Exception as exc:
-        result = _failed(job.name, *PartialRun.unwrap(exc))
+        result = _failed(name, *PartialRun.unwrap(exc))
     finally:
         renewer.done.set()
         renewer.join(timeout=5)
         status = result.status
         end = RunEnd(
             run_id,
-            job.name,
+            name,
             holder.name,
             ctx.wall(),
             status,
@@ -201,7 +210,7 @@ def run_job(
             result.note if status != "ok" else None,
         )
         outcome = RunOutcome(
-            run_id, job.name, status, result.items, end.error, time.monotonic() - started
+            run_id, name, status, result.items, end.error, time.monotonic() - started
         )
         _record_end(ctx, end, outcome)
     return outcome

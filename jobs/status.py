@@ -32,6 +32,8 @@ class StatusReport:
     # Summaries whose window has ended but whose subject's collection has not got past its
     # end yet, by subject id: (window end, how far collection is complete).
     waiting: Mapping[int, tuple[datetime, datetime | None]] = field(default_factory=dict)
+    # Mastodon's requests this month (free: no cap, no bill); None when it was never used.
+    mastodon_usage: Mapping[str, object] | None = None
 
     def summary_waiting(self, subject: Subject) -> dict[str, object] | None:
         found = self.waiting.get(subject.id) if subject.id is not None else None
@@ -48,6 +50,7 @@ class StatusReport:
                 for s in self.subjects
             ],
             "api_usage": self.api_usage,
+            "mastodon_usage": self.mastodon_usage,
             "errors": self.errors,
             "events": self.events,
         }
@@ -104,6 +107,7 @@ def gather_status(
             )
         month = latest_month(session) or f"{now:%Y-%m}"
         usage = month_usage(session, month)
+        mastodon = month_usage(session, month, platform="mastodon")
         errors = [
             {"job": r.job, "at": iso(r.finished_at or r.started_at), "error": r.error}
             for r in last_errors(session)
@@ -128,4 +132,16 @@ def gather_status(
             k: {"requests": r, "posts_read": p} for k, (r, p) in usage.by_endpoint.items()
         },
     }
-    return StatusReport(daemon, jobs, tracked(db), api_usage, errors, events, waiting)
+    mastodon_usage: dict[str, object] | None = None
+    if mastodon.requests:
+        mastodon_usage = {
+            "month": mastodon.month,
+            "requests": mastodon.requests,
+            "posts_read": mastodon.posts_read,
+            "by_endpoint": {
+                k: {"requests": r, "posts_read": p} for k, (r, p) in mastodon.by_endpoint.items()
+            },
+        }
+    return StatusReport(
+        daemon, jobs, tracked(db), api_usage, errors, events, waiting, mastodon_usage
+    )

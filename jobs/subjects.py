@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from jobs.base import JobContext
 from jobs.errors import UsageError, shown
-from jobs.names import POST_ID, POST_URL, USERNAME, is_username, post_id_key, username_key
+from jobs.names import (
+    POST_ID,
+    POST_URL,
+    STATUS_URL,
+    USERNAME,
+    account_ref,
+    is_address,
+    is_username,
+    poll_ref,
+)
 from jobs.platform import Poll, Post
 from storage.engine import Tx
 from storage.subjects import Kind, Subject, describe_poll, list_subjects
@@ -18,28 +27,34 @@ __all__ = ["USERNAME", "Subject", "parse_account", "parse_poll", "parse_subject"
 
 
 def parse_account(text: str) -> Subject:
-    return Subject("account", username_key(text))
+    platform, key = account_ref(text)
+    return Subject("account", key, platform)
 
 
 def parse_poll(text: str) -> Subject:
-    return Subject("poll", post_id_key(text))
+    platform, key = poll_ref(text)
+    return Subject("poll", key, platform)
 
 
 def parse_subject(text: str) -> Subject:
-    """``@name`` / ``name`` is an account; digits or a post URL is a poll."""
+    """``@name`` / ``name`` / ``@user@instance`` is an account; digits or a post URL (X's or
+    a Mastodon status's) is a poll."""
     raw = text.strip()
-    if POST_ID.fullmatch(raw) or POST_URL.fullmatch(raw):
+    if POST_ID.fullmatch(raw) or POST_URL.fullmatch(raw) or STATUS_URL.fullmatch(raw):
         return parse_poll(raw)
-    if raw.startswith("@") or is_username(raw):
+    if raw.startswith("@") or is_username(raw) or is_address(raw):
         return parse_account(raw)
-    raise UsageError(f"not a subject: {shown(text)} (expected @username, a post id or a post URL)")
+    raise UsageError(
+        f"not a subject: {shown(text)} "
+        "(expected @username, @user@instance, a post id or a post URL)"
+    )
 
 
 def select_subjects(ctx: JobContext, kind: Kind) -> list[Subject]:
     """The active subjects of ``kind`` this run works on: all of them, or the one named by
     ``jobs run --subject``."""
     with ctx.read() as session:
-        subjects = list_subjects(session, kinds=(kind,))
+        subjects = list_subjects(session, kinds=(kind,), platforms=(ctx.platform.name,))
     if ctx.subject:
         named = parse_subject(ctx.subject)
         subjects = [s for s in subjects if s.same(named)]
@@ -53,6 +68,6 @@ def store_poll_post(tx: Tx, subject_id: int, post: Post, poll: Poll | None) -> N
         subject_id,
         text=post.text,
         created_at=post.created_at,
-        poll_id=int(poll.id) if poll is not None else None,
+        poll_id=poll.id if poll is not None else None,
         ends_at=poll.end_datetime if poll is not None else None,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from jobs.clock import iso
 from jobs.errors import NotFound, UsageError
 from jobs.platform import Platform
-from jobs.subjects import Subject
+from jobs.subjects import Subject, parse_account, parse_poll
 from storage.engine import Database
 from storage.subjects import (
     add_subject,
@@ -48,7 +48,10 @@ def track(
     account is looked up first: one that does not exist is refused (UsageError), one that
     does is stored with its user id."""
     with db.read() as session:
-        if get_subject(session, subject.kind, subject.key, active_only=True) is not None:
+        found = get_subject(
+            session, subject.kind, subject.key, platform=subject.platform, active_only=True
+        )
+        if found is not None:
             return False
     user, looked_up = None, None
     if platform is not None and subject.is_account:
@@ -59,9 +62,12 @@ def track(
                 f"no such account: {subject.label} (the platform knows no such user)"
             ) from exc
     with db.write() as tx:
-        added, changed = add_subject(tx, kind=subject.kind, key=subject.key, now=now, source=source)
+        added, changed = add_subject(
+            tx, kind=subject.kind, key=subject.key, platform=subject.platform, now=now,
+            source=source,
+        )  # fmt: skip
         if user is not None:
-            set_account_user(tx, added.stored_id, user_id=int(user.id), username=user.username,
+            set_account_user(tx, added.stored_id, user_id=user.id, username=user.username,
                              at=looked_up)  # fmt: skip
     return changed
 
@@ -69,7 +75,7 @@ def track(
 def untrack(db: Database, subject: Subject) -> bool:
     """Stop following; stored posts and summaries stay. False when it was not followed."""
     with db.write() as tx:
-        return deactivate_subject(tx, subject.kind, subject.key)
+        return deactivate_subject(tx, subject.kind, subject.key, platform=subject.platform)
 
 
 def tracked(db: Database) -> list[Subject]:
@@ -82,9 +88,10 @@ def track_configured(
 ) -> None:
     """Add POLLBOT_ACCOUNTS and POLLBOT_POLLS to what is stored (never removes anything, and
     never follows again what an operator stopped following)."""
-    wanted = [Subject("account", name) for name in accounts]
-    wanted += [Subject("poll", post_id) for post_id in polls]
+    wanted = [parse_account(name) for name in accounts]
+    wanted += [parse_poll(post) for post in polls]
     for subject in wanted:
         with db.write() as tx:
-            if get_subject(tx, subject.kind, subject.key) is None:
-                add_subject(tx, kind=subject.kind, key=subject.key, now=now, source="env")
+            if get_subject(tx, subject.kind, subject.key, platform=subject.platform) is None:
+                add_subject(tx, kind=subject.kind, key=subject.key, platform=subject.platform,
+                            now=now, source="env")  # fmt: skip

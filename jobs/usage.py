@@ -50,7 +50,9 @@ class _Stored:
 
 
 class UsageMeter:
-    """Counts requests, posts read and the estimated bill for the platform's current month."""
+    """Counts requests, posts read and the estimated bill for the platform's current month.
+    Only X's reads are paid for and capped (``capped``); another platform's requests are
+    counted under its name."""
 
     # Other processes' reads are seen within this long: the budget is checked before every
     # page, and a SUM over the month's rows each time cost more than the page's own insert.
@@ -62,7 +64,10 @@ class UsageMeter:
         *,
         now: Callable[[], datetime],
         monotonic: Callable[[], float] = time.monotonic,
+        platform: str = "x",
     ) -> None:
+        self.platform = platform
+        self.capped = platform == "x"
         self._db = db
         self._now = now
         self._monotonic = monotonic
@@ -111,9 +116,11 @@ class UsageMeter:
                     requests=requests,
                     posts_read=reads,
                     usd_mills=mills.pop(endpoint, 0),
+                    platform=self.platform,
                 )
             for endpoint, cost in mills.items():  # charged, counted by a flush before
-                record_usage(session, month=month, endpoint=endpoint, requests=0, usd_mills=cost)
+                record_usage(session, month=month, endpoint=endpoint, requests=0, usd_mills=cost,
+                             platform=self.platform)  # fmt: skip
         except BaseException:
             self.restore(pending)
             raise

@@ -1,8 +1,11 @@
 """The schema, as SQLAlchemy 2 typed models. Alembic migrations in ``storage/migrations``
 create exactly this (a test compares them).
 
-Platform ids are stored as BIGINT: X ids are 64-bit snowflakes whose numeric order is time
-order, which ``since_id`` cursors and "newest first" rely on. They leave storage as strings.
+Posts are keyed by a BIGINT (``storage.keys``): X's own ids, 64-bit snowflakes whose numeric
+order is time order, which ``since_id`` cursors and "newest first" rely on; another platform's
+opaque string ids are mapped into the negative numbers, one key per (platform, id), and kept
+as they are in ``posts.ext``. Elsewhere (subjects, mentions, operators, posted parts) a
+platform id is kept as the platform's own string, beside the platform it belongs to.
 """
 
 from __future__ import annotations
@@ -72,15 +75,17 @@ class Base(DeclarativeBase):
 
 
 class SubjectRow(Base):
-    """Something followed: an account (key = lower-case username) or a poll (key = post id)."""
+    """Something followed on a platform: an account (key = lower-case username, or
+    ``user@instance`` on Mastodon) or a poll (key = its post's id)."""
 
     __tablename__ = "subjects"
-    __table_args__ = (UniqueConstraint("kind", "key"),)
+    __table_args__ = (UniqueConstraint("platform", "kind", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(16), default="x", server_default="x")
     kind: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(64))
-    platform_id: Mapped[int | None] = mapped_column(BigInteger)  # user id / post id once known
+    key: Mapped[str] = mapped_column(String(128))
+    platform_id: Mapped[str | None] = mapped_column(String(64))  # user id / post id once known
     display: Mapped[str | None] = mapped_column(SafeText)  # @username, or the poll's text
     source: Mapped[str] = mapped_column(String(16), default="cli")  # cli, env, auto, mention
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id", ondelete="SET NULL"))
@@ -89,7 +94,7 @@ class SubjectRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # poll voting closed
     # The conversation left the 7-day search window: collection of its replies is over.
     conversation_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    poll_id: Mapped[int | None] = mapped_column(BigInteger)  # the poll object's own id
+    poll_id: Mapped[str | None] = mapped_column(String(64))  # the poll object's own id
     poll_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the post's time (polls)
     # Why its last collection failed (cleared by the next that succeeds), and when.
@@ -105,7 +110,10 @@ class SubjectRow(Base):
 
 
 class PostRow(Base):
-    """A post from the platform, stored once per platform id, with its sentiment."""
+    """A post from a platform, stored once per (platform, platform id), with its sentiment.
+    The id columns hold ``storage.keys`` keys: X's ids as they are; another platform's ids
+    mapped, and kept as the platform gave them in ``ext`` (``{"id", "author_id",
+    "conversation_id"}``; null on X's posts, whose keys are their ids)."""
 
     __tablename__ = "posts"
 
@@ -127,6 +135,8 @@ class PostRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # storage.textkey.copy_key of the text: equal for copy-pasted texts; null under 5 words.
     copy_key: Mapped[int | None] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(String(16), default="x", server_default="x")
+    ext: Mapped[dict[str, str | None] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class SubjectPost(Base):
@@ -217,7 +227,7 @@ class SummaryPart(Base):
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(SafeText)
-    post_id: Mapped[int | None] = mapped_column(BigInteger)
+    post_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class JobRun(Base):
@@ -248,11 +258,15 @@ class JobLease(Base):
 
 
 class ApiUsage(Base):
-    """Requests and posts read per month and endpoint (pay-per-use accounting, the read cap)."""
+    """Requests and posts read per month, platform and endpoint (X's pay-per-use accounting
+    and read cap; Mastodon's requests, which cost nothing)."""
 
     __tablename__ = "api_usage"
 
     month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
+    platform: Mapped[str] = mapped_column(
+        String(16), primary_key=True, default="x", server_default="x"
+    )
     endpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
     requests: Mapped[int] = mapped_column(BigInteger, default=0)
     posts_read: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -283,12 +297,15 @@ class Heartbeat(Base):
 
 
 class MentionRow(Base):
-    """A mention of the bot, handled once across restarts."""
+    """A mention of the bot on a platform, handled once across restarts."""
 
     __tablename__ = "mentions"
 
-    post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    author_id: Mapped[int] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(
+        String(16), primary_key=True, default="x", server_default="x"
+    )
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     command: Mapped[str | None] = mapped_column(String(32))
@@ -296,7 +313,7 @@ class MentionRow(Base):
     # new store first read it), dry_run (answer logged, not posted)
     state: Mapped[str] = mapped_column(String(12))
     reply_text: Mapped[str | None] = mapped_column(SafeText)
-    reply_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_id: Mapped[str | None] = mapped_column(String(64))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(SafeText)
     # When a reply was about to be posted (platform clock): after a crash, only a mention
@@ -324,6 +341,9 @@ class Operator(Base):
 
     __tablename__ = "operators"
 
-    username: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    platform: Mapped[str] = mapped_column(
+        String(16), primary_key=True, default="x", server_default="x"
+    )
+    username: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,6 +36,10 @@ class NewPost:
     neu: float | None = None
     neg: float | None = None
     label: str | None = None
+    # X's posts leave these as they are: their ids are their keys. Another platform's post
+    # names its platform and keeps its own ids (``{"id", "author_id", "conversation_id"}``).
+    platform: str = "x"
+    ext: dict[str, str | None] | None = None
 
 
 # The posts' columns: a NewPost's fields, and the copy key insert_posts computes from its text.
@@ -163,7 +167,8 @@ class _Encoder:
                 r.id, r.author_id, text, created, fetched[1],
                 r.conversation_id, r.in_reply_to_user_id, r.replied_to_id, r.lang, r.poll_id,
                 json.dumps(r.metrics),  # None too: the JSON type stores it as JSON null
-                r.compound, r.pos, r.neu, r.neg, r.label, key,
+                r.compound, r.pos, r.neu, r.neg, r.label, r.platform,
+                None if r.ext is None else json.dumps(r.ext), key,
             ))  # fmt: skip
             if subject_id is not None:
                 links.append((subject_id, r.id, created, r.label, r.compound, r.author_id, key))
@@ -187,11 +192,11 @@ def stored_ids(session: Session) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class StoredReply:
-    """A stored post as ``export`` writes it."""
+    """A stored post as ``export`` writes it: ids as the platform gave them."""
 
-    id: int
-    conversation_id: int | None
-    author_id: int
+    id: str
+    conversation_id: str | None
+    author_id: str
     created_at: datetime
     lang: str | None
     text: str
@@ -226,9 +231,16 @@ def iter_replies(
         if not page:
             return
         for p in page:
+            ext = p.ext or {}
             yield StoredReply(
-                p.id, p.conversation_id, p.author_id, p.created_at, p.lang, p.text,
-                p.compound, p.label,
+                ext.get("id") or str(p.id),
+                ext.get("conversation_id") if p.ext is not None else _text(p.conversation_id),
+                ext.get("author_id") or str(p.author_id),
+                p.created_at, p.lang, p.text, p.compound, p.label,
             )  # fmt: skip
         last = (page[-1].created_at, page[-1].id)
         session.expunge_all()
+
+
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)

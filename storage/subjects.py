@@ -28,7 +28,7 @@ class Subject:
     key: str
     platform: str = "x"
     id: int | None = None
-    platform_id: int | None = None  # the user id / post id, once known
+    platform_id: str | None = None  # the user id / post id, once known
     display: str | None = None  # "@Name" as the platform spells it, or the poll's text
     source: str = "cli"  # cli, env, auto (a poll a tracked account posted), mention
     added_at: datetime | None = None
@@ -108,17 +108,20 @@ _STORED = (
 
 def _subject(row: SubjectRow) -> Subject:
     kind: Kind = "account" if row.kind == "account" else "poll"
-    return Subject(kind, row.key, **{name: getattr(row, name) for name in _STORED})
+    return Subject(kind, row.key, row.platform, **{name: getattr(row, name) for name in _STORED})
 
 
-def _row(session: Session, kind: str, key: str) -> SubjectRow | None:
-    return session.scalar(select(SubjectRow).where(SubjectRow.kind == kind, SubjectRow.key == key))
+def _row(session: Session, kind: str, key: str, platform: str) -> SubjectRow | None:
+    query = select(SubjectRow).where(
+        SubjectRow.platform == platform, SubjectRow.kind == kind, SubjectRow.key == key
+    )
+    return session.scalar(query)
 
 
 def get_subject(
-    session: Session, kind: str, key: str, *, active_only: bool = False
+    session: Session, kind: str, key: str, *, platform: str = "x", active_only: bool = False
 ) -> Subject | None:
-    row = _row(session, kind, key)
+    row = _row(session, kind, key, platform)
     if row is None or (active_only and not row.active):
         return None
     return _subject(row)
@@ -135,13 +138,15 @@ def add_subject(
     kind: Kind,
     key: str,
     now: datetime,
+    platform: str = "x",
     display: str | None = None,
     source: str = "cli",
     parent_id: int | None = None,
 ) -> tuple[Subject, bool]:
-    """Track a subject (or re-activate it). Returns it and whether anything changed. An
-    account is shown as ``@key`` until its user is looked up; a poll's post id is its key."""
-    found = _row(session, kind, key)
+    """Track a subject on ``platform`` (or re-activate it). Returns it and whether anything
+    changed. An account is shown as ``@key`` until its user is looked up; a poll's post id
+    is its key."""
+    found = _row(session, kind, key, platform)
     if found is not None:
         if found.active:
             return _subject(found), False
@@ -149,11 +154,12 @@ def add_subject(
         found.source = source
         return _subject(found), True
     row = SubjectRow(
+        platform=platform,
         kind=kind,
         key=key,
         display=display if display is not None else (f"@{key}" if kind == "account" else None),
         source=source,
-        platform_id=int(key) if kind == "poll" else None,
+        platform_id=key if kind == "poll" else None,
         parent_id=parent_id,
         added_at=now,
         active=True,
@@ -163,9 +169,9 @@ def add_subject(
     return _subject(row), True
 
 
-def deactivate_subject(session: Session, kind: str, key: str) -> bool:
+def deactivate_subject(session: Session, kind: str, key: str, *, platform: str = "x") -> bool:
     """Stop following; what was collected stays. False when it was not tracked."""
-    found = _row(session, kind, key)
+    found = _row(session, kind, key, platform)
     if found is None or not found.active:
         return False
     found.active = False
@@ -173,9 +179,16 @@ def deactivate_subject(session: Session, kind: str, key: str) -> bool:
 
 
 def list_subjects(
-    session: Session, *, active_only: bool = True, kinds: Sequence[str] = KINDS
+    session: Session,
+    *,
+    active_only: bool = True,
+    kinds: Sequence[str] = KINDS,
+    platforms: Sequence[str] | None = None,
 ) -> list[Subject]:
+    """The subjects of ``kinds`` on ``platforms`` (all when None)."""
     query = select(SubjectRow).where(SubjectRow.kind.in_(kinds))
+    if platforms is not None:
+        query = query.where(SubjectRow.platform.in_(platforms))
     if active_only:
         query = query.where(SubjectRow.active.is_(True))
     order = (SubjectRow.kind, SubjectRow.added_at, SubjectRow.id)
@@ -183,7 +196,7 @@ def list_subjects(
 
 
 def set_account_user(
-    session: Session, subject_id: int, *, user_id: int, username: str, at: datetime | None = None
+    session: Session, subject_id: int, *, user_id: str, username: str, at: datetime | None = None
 ) -> None:
     """The account's user, looked up (at ``at``): its id, and its name as the platform spells
     it now (an account is followed by its id: a rename changes only this name)."""
@@ -198,7 +211,7 @@ def describe_poll(
     *,
     text: str,
     created_at: datetime,
-    poll_id: int | None = None,
+    poll_id: str | None = None,
     ends_at: datetime | None = None,
 ) -> None:
     """What the poll's post says: its text, its time, and the poll it carries (if any)."""

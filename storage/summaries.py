@@ -55,7 +55,7 @@ class SummaryMark:
 class Part:
     position: int
     text: str
-    post_id: int | None
+    post_id: str | None  # as the platform gave it
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +267,7 @@ def pending_summaries(session: Session) -> list[tuple[int, datetime]]:
     return [(r.id, r.created_at) for r in rows]
 
 
-def part_posted(session: Session, summary_id: int, position: int, *, post_id: int) -> None:
+def part_posted(session: Session, summary_id: int, position: int, *, post_id: str) -> None:
     """A part went out as ``post_id``: recorded the moment it is known."""
     update_row(session, SummaryPart, (summary_id, position), post_id=post_id)
 

@@ -29,9 +29,11 @@ def record_usage(
     requests: int = 1,
     posts_read: int = 0,
     usd_mills: int = 0,
+    platform: str = "x",
 ) -> None:
     values = {
         "month": month,
+        "platform": platform,
         "endpoint": endpoint,
         "requests": requests,
         "posts_read": posts_read,
@@ -40,7 +42,7 @@ def record_usage(
     upsert = upsert_for(
         session,
         ApiUsage,
-        key=["month", "endpoint"],
+        key=["month", "platform", "endpoint"],
         updates=lambda insert: {
             "requests": ApiUsage.requests + insert.excluded.requests,
             "posts_read": ApiUsage.posts_read + insert.excluded.posts_read,
@@ -51,11 +53,11 @@ def record_usage(
     session.connection().execute(upsert, values)
 
 
-def month_usage(session: Session, month: str) -> MonthUsage:
+def month_usage(session: Session, month: str, *, platform: str = "x") -> MonthUsage:
+    """The month's use of ``platform``'s API."""
+    columns = (ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read, ApiUsage.usd_mills)
     rows = session.execute(
-        select(ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read, ApiUsage.usd_mills).where(
-            ApiUsage.month == month
-        )
+        select(*columns).where(ApiUsage.month == month, ApiUsage.platform == platform)
     ).all()
     by_endpoint = {r.endpoint: (int(r.requests), int(r.posts_read)) for r in rows}
     return MonthUsage(
@@ -68,13 +70,18 @@ def month_usage(session: Session, month: str) -> MonthUsage:
 
 
 def posts_read(session: Session, month: str) -> int:
-    q = select(func.coalesce(func.sum(ApiUsage.posts_read), 0)).where(ApiUsage.month == month)
+    """X's posts read in the month: what the read cap counts."""
+    q = select(func.coalesce(func.sum(ApiUsage.posts_read), 0)).where(
+        ApiUsage.month == month, ApiUsage.platform == "x"
+    )
     return int(session.scalar(q) or 0)
 
 
 def usd_mills(session: Session, month: str) -> int:
-    """The month's estimated bill so far, in mills."""
-    q = select(func.coalesce(func.sum(ApiUsage.usd_mills), 0)).where(ApiUsage.month == month)
+    """The month's estimated bill so far (X's), in mills."""
+    q = select(func.coalesce(func.sum(ApiUsage.usd_mills), 0)).where(
+        ApiUsage.month == month, ApiUsage.platform == "x"
+    )
     return int(session.scalar(q) or 0)
 
 

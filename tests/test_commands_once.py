@@ -67,14 +67,14 @@ def test_a_reply_that_went_out_before_a_crash_is_recorded_not_repeated(
     # The state a crash between posting and recording leaves: the mentions stored, a reply
     # to the first attempted and sent, the process gone before recording its id.
     with app.db().write() as s:
-        s.add(MentionRow(post_id=int(asked), author_id=int(ALICE), text="@pollbot help",
+        s.add(MentionRow(post_id=asked, author_id=ALICE, text="@pollbot help",
                          created_at=NOON, state="pending", attempted_at=NOON))  # fmt: skip
     sent = post_as(mock.url, BOT, "Commands: help; status", reply_to=asked)
     assert run(make()).items == 2
     assert [r["id"] for r in replies_to(mock.url, asked)] == [sent]  # not answered twice
     assert len(replies_to(mock.url, quiet)) == 1
     with app.db().read() as s:
-        row = s.get(MentionRow, int(asked))
+        row = s.get(MentionRow, ("x", asked))
         assert row is not None and (row.state, str(row.reply_id)) == ("replied", sent)
 
 
@@ -102,7 +102,7 @@ def test_a_dry_run_answers_no_mention(setup: tuple[Any, Callable[..., App]]) -> 
     assert run(app).items == 1
     assert replies_to(mock.url, asked) == []
     with app.db().read() as s:
-        row = s.get(MentionRow, int(asked))
+        row = s.get(MentionRow, ("x", asked))
         assert row is not None and row.state == "dry_run"
         assert row.reply_text is not None and row.reply_text.startswith("Commands: help")
     # Leaving the dry run does not answer it later either.

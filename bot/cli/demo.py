@@ -33,19 +33,27 @@ from bot.cli.context import get_app
     show_default=True,
     help="Folder for the demo's SQLite file and chart PNGs (emptied first).",
 )
+@click.option(
+    "--platform",
+    type=click.Choice(["x", "mastodon"]),
+    default="x",
+    show_default=True,
+    help="Which face of the mock the bot talks to: X's (tweepy) or Mastodon's (Mastodon.py).",
+)
 @click.pass_context
-def demo(ctx: click.Context, speed: float, duration: float, out: Path) -> None:
-    """Run everything against the built-in November 2022 scenario: the mock X API
-    in-process, a fresh SQLite file, the daemon on an accelerated scenario clock. Prints
-    each summary as it is posted, then what was collected.
+def demo(ctx: click.Context, speed: float, duration: float, out: Path, platform: str) -> None:
+    """Run everything against the built-in November 2022 scenario: the mock API
+    in-process (its X face, or its Mastodon face with --platform mastodon), a fresh SQLite
+    file, the daemon on an accelerated scenario clock. Prints each summary as it is posted,
+    then what was collected.
 
     \b
     Example:
-      pollbot demo --speed 1800 --duration 60
+      pollbot demo --platform mastodon --speed 1800 --duration 60
     """
     from bot.demo import run_demo
 
     app = get_app(ctx)
     if app.settings.log_level == "INFO":
         logging.getLogger().setLevel(logging.WARNING)
-    run_demo(app.settings, speed=speed, duration=duration, out=out)
+    run_demo(app.settings, speed=speed, duration=duration, out=out, platform=platform)

@@ -81,7 +81,8 @@ def jobs_list(ctx: click.Context, as_json: bool) -> None:
 @click.option("--subject", help="Only this subject: @username, a post id or URL.")
 @click.pass_context
 def jobs_run(ctx: click.Context, name: str, subject: str | None) -> None:
-    """Run job NAME now in this process, under the same lease as the daemon.
+    """Run job NAME now in this process, under the same lease as the daemon: on every
+    platform configured, one after the other (on the subject's only, with --subject).
 
     Exits 3, naming the holder, when the job is running elsewhere; 1 when it fails.
 
@@ -90,17 +91,27 @@ def jobs_run(ctx: click.Context, name: str, subject: str | None) -> None:
       pollbot jobs run collect --subject @elonmusk
     """
     job = get_job(name)
-    if subject is not None:
-        parse_subject(subject)
+    named = parse_subject(subject) if subject is not None else None
     app = get_app(ctx)
-    progress = progress_for(f"{name}") if name == "collect" else None
-    with progress or contextlib.nullcontext():
-        job_ctx = app.job_context(trigger="cli", subject=subject, progress=progress)
-        outcome = run_job(job, job_ctx, holder=Holder.here("cli"))
-    if outcome.status == "failed":
-        raise JobFailed(f"{name} failed: {outcome.error}")
-    suffix = f" ({outcome.error})" if outcome.error else ""
-    click.echo(f"{name} {outcome.status}: {outcome.items} items in {outcome.seconds:.1f}s{suffix}")
+    platforms = [named.platform] if named is not None else app.platform_names()
+    failed = []
+    for platform in platforms:
+        progress = progress_for(f"{name}") if name == "collect" else None
+        with progress or contextlib.nullcontext():
+            job_ctx = app.job_context(
+                trigger="cli", subject=subject, progress=progress, platform=app.platform(platform)
+            )
+            outcome = run_job(job, job_ctx, holder=Holder.here("cli"))
+        if outcome.status == "failed":
+            failed.append(f"{outcome.job} failed: {outcome.error}")
+            continue
+        suffix = f" ({outcome.error})" if outcome.error else ""
+        click.echo(
+            f"{outcome.job} {outcome.status}: {outcome.items} items in "
+            f"{outcome.seconds:.1f}s{suffix}"
+        )
+    if failed:
+        raise JobFailed("; ".join(failed))
 
 
 @jobs_group.command("history")

@@ -22,5 +22,6 @@ def run(ctx: click.Context) -> None:
 
     early.catch_stop_signals()  # main() did too; again in case run was called another way
     app = get_app(ctx)
-    app.platform()  # credentials are checked before anything is scheduled
+    for platform in app.platform_names():
+        app.platform(platform)  # credentials are checked before anything is scheduled
     Daemon(app, stop=early.STOP).run()

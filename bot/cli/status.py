@@ -45,6 +45,11 @@ def render(report: StatusReport) -> str:
         f"api use {u['month']}: {u['requests']} requests, {u['posts_read']} of {u['cap']} "
         f"posts read, about ${u['estimated_usd']:.2f} of the ${u['budget_usd']:.2f} budget"
     )
+    m = report.mastodon_usage
+    if m is not None:
+        lines.append(
+            f"mastodon use {m['month']}: {m['requests']} requests, {m['posts_read']} posts read"
+        )
     for e in report.errors:
         lines.append(f"error: {e['job']} at {e['at']}: {e['error']}")
     for ev in report.events[:5]:

@@ -50,7 +50,7 @@ def summary_preview(ctx: click.Context, subject: str | None, chart_path: Path | 
     items = preview(
         app.db(),
         subject=named,
-        now=app.platform().now(),
+        now=app.platform(named.platform if named else None).now(),
         cron=s.summary_cron,
         tz=s.timezone,
         chart=render_chart if chart_path else None,

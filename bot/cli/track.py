@@ -26,9 +26,11 @@ def track() -> None:
 @click.argument("username")
 @click.pass_context
 def track_account(ctx: click.Context, username: str) -> None:
-    """Follow USERNAME: the replies it gets, and the polls it posts.
+    """Follow USERNAME: the replies it gets, and the polls it posts. USERNAME is X's
+    (elonmusk, @elonmusk) or a Mastodon address (@user@instance.social).
 
-    The account is looked up on X first: one that does not exist is refused (exit 2).
+    The account is looked up on its platform first: one that does not exist is refused
+    (exit 2).
 
     \b
     Example:
@@ -36,7 +38,8 @@ def track_account(ctx: click.Context, username: str) -> None:
     """
     subject = parse_account(username)
     app = get_app(ctx)
-    changed = track_subject(app.db(), subject, now=app.wall(), platform=app.platform())
+    db = app.db()  # the database's errors first, as for every command
+    changed = track_subject(db, subject, now=app.wall(), platform=app.platform(subject.platform))
     click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
@@ -44,7 +47,8 @@ def track_account(ctx: click.Context, username: str) -> None:
 @click.argument("post")
 @click.pass_context
 def track_poll(ctx: click.Context, post: str) -> None:
-    """Follow the poll in POST (an id or a post URL): its votes and its whole conversation.
+    """Follow the poll in POST (an X post id or URL, or a Mastodon status URL): its votes
+    and its whole conversation.
 
     \b
     Example:

@@ -19,7 +19,7 @@ from dotenv import dotenv_values
 
 from bot.config import values as v
 from jobs.errors import UsageError, shown
-from jobs.names import post_id_key
+from jobs.names import MASTODON, poll_ref
 
 
 class ConfigError(UsageError):
@@ -53,12 +53,15 @@ class Secret:
 
 
 def _polls(raw: str) -> tuple[str, ...]:
+    """X post ids (an X URL becomes its id) and Mastodon status URLs (kept whole: the URL
+    is what names the platform)."""
     refs = []
     for item in v.parse_list(raw):
         try:
-            refs.append(post_id_key(item))
+            platform, key = poll_ref(item)
         except UsageError as exc:
             raise ValueError(str(exc)) from exc
+        refs.append(item.strip() if platform == MASTODON else key)
     return tuple(dict.fromkeys(refs))
 
 
@@ -71,6 +74,8 @@ class Settings:
     x_access_token: Secret = field(default_factory=lambda: Secret(""))
     x_access_token_secret: Secret = field(default_factory=lambda: Secret(""))
     x_api_base_url: str = v.DEFAULT_X_API
+    mastodon_base_url: str | None = None  # unset: no Mastodon
+    mastodon_access_token: Secret = field(default_factory=lambda: Secret(""))
     accounts: tuple[str, ...] = ()
     polls: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
@@ -105,6 +110,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "X_ACCESS_TOKEN": ("x_access_token", lambda s: Secret(s.strip())),
     "X_ACCESS_TOKEN_SECRET": ("x_access_token_secret", lambda s: Secret(s.strip())),
     "X_API_BASE_URL": ("x_api_base_url", v.parse_url),
+    "MASTODON_BASE_URL": ("mastodon_base_url", v.parse_optional_url),
+    "MASTODON_ACCESS_TOKEN": ("mastodon_access_token", lambda s: Secret(s.strip())),
     "POLLBOT_ACCOUNTS": ("accounts", v.parse_usernames),
     "POLLBOT_POLLS": ("polls", _polls),
     "POLLBOT_OPERATORS": ("operators", v.parse_usernames),
@@ -125,7 +132,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "POLLBOT_SCORING_PROCESSES": ("scoring_processes", v.parse_processes),
 }
 VARIABLES = tuple(_VARIABLES)
-_SECRET_VARIABLES = {name for name in VARIABLES if name.startswith("X_") and "URL" not in name}
+_SECRET_VARIABLES = {
+    name for name in VARIABLES if name.startswith(("X_", "MASTODON_")) and "URL" not in name
+}
 
 
 def shown_value(name: str, raw: str) -> str:

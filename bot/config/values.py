@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jobs.errors import shown
+from jobs.names import address_key, is_address
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -131,10 +132,28 @@ def parse_list(raw: str) -> tuple[str, ...]:
 
 
 def parse_usernames(raw: str) -> tuple[str, ...]:
+    """X usernames (``name``) and Mastodon addresses (``user@instance``), lower-cased."""
     names = []
     for item in parse_list(raw):
         match = USERNAME.match(item)
-        if not match:
-            raise ValueError(f"expected usernames (letters, digits, _; 1-15), got {shown(item)}")
-        names.append(match.group(1).lower())
+        if match:
+            names.append(match.group(1).lower())
+        elif is_address(item):
+            names.append(address_key(item))
+        else:
+            raise ValueError(
+                "expected usernames (X's: letters, digits, _; 1-15; or Mastodon addresses, "
+                f"@user@instance.social), got {shown(item)}"
+            )
     return tuple(dict.fromkeys(names))
+
+
+def parse_optional_url(raw: str) -> str:
+    """A base URL without trailing slash (Mastodon's instance)."""
+    text = raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("expected an http(s) URL like https://mastodon.social")
+    if parts.query or parts.fragment:
+        raise ValueError("expected a base URL without query or fragment")
+    return text.rstrip("/")

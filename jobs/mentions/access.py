@@ -23,9 +23,10 @@ def operator_ids(ctx: JobContext) -> set[str]:
     if not names:
         return set()
     now = ctx.clock.now()
+    platform = ctx.platform.name
     with ctx.read() as session:
-        known = {name: str(user_id) for name, user_id in resolved_operators(session, names).items()}
-        missing = missing_operators(session, names)
+        known = resolved_operators(session, names, platform=platform)
+        missing = missing_operators(session, names, platform=platform)
     for name in sorted(names - known.keys()):
         if name in missing and now - missing[name] < RETRY_MISSING:
             continue
@@ -34,10 +35,10 @@ def operator_ids(ctx: JobContext) -> set[str]:
         except NotFound:
             log.warning("operator @%s does not exist on the platform; ignored", name)
             with ctx.write() as tx:
-                add_operator(tx, username=name, user_id=None, at=now)
+                add_operator(tx, username=name, user_id=None, at=now, platform=platform)
             continue
         with ctx.write() as tx:
-            add_operator(tx, username=name, user_id=int(user.id), at=now)
+            add_operator(tx, username=name, user_id=user.id, at=now, platform=platform)
         known[name] = user.id
     return set(known.values())
 

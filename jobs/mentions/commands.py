@@ -88,7 +88,9 @@ def _summary(ctx: JobContext, args: tuple[str, ...]) -> str:
     with ctx.read() as session:
         if args:
             named = parse_subject(args[0])
-            found = get_subject(session, named.kind, named.key, active_only=True)
+            found = get_subject(
+                session, named.kind, named.key, platform=named.platform, active_only=True
+            )
             if found is None:
                 return f"Not tracking {named}."
             subjects = [found]

@@ -53,14 +53,15 @@ class CommandsJob:
 
     def run(self, ctx: JobContext) -> JobResult:
         me = ctx.platform.me()
-        cursor = f"mentions:{me.id}"
+        platform = ctx.platform.name
+        cursor = f"mentions:{me.id}" if platform == "x" else f"{platform}:mentions:{me.id}"
         with ctx.read() as session:
             first_read = load_cursor(session, cursor).since_id is None
         oldest = ctx.clock.now() - FIRST_READ_BOUND if first_read else None
 
         def store(tx: Tx, page: Page) -> int:
             mentions = [
-                Mention(int(p.id), int(p.author_id), p.text, p.created_at)
+                Mention(p.id, p.author_id, p.text, p.created_at, platform=platform)
                 for p in page.posts
                 if p.author_id != me.id
             ]
@@ -79,21 +80,21 @@ class CommandsJob:
             sink=Plain(store),
         )
         with ctx.read() as session:
-            pending = pending_mentions(session)
+            pending = pending_mentions(session, platform=platform)
         if not pending:
             return JobResult(0)
         answered = _already_answered(ctx, pending)
         with ctx.read() as session:
-            sent = replies_since(session, ctx.clock.now() - DUPLICATE_SPAN)
+            sent = replies_since(session, ctx.clock.now() - DUPLICATE_SPAN, platform=platform)
         operators = operator_ids(ctx)
         handled = 0
         for mention in pending:
             if ctx.stop.is_set():
                 break
-            done = answered.get(str(mention.post_id))
+            done = answered.get(mention.post_id)
             if done is not None:
                 self._finish(ctx, mention.post_id, state="replied", command=None,
-                             reply_text=done.text, reply_id=int(done.id))  # fmt: skip
+                             reply_text=done.text, reply_id=done.id)  # fmt: skip
                 log.info(
                     "mention %s was answered before a restart, as %s", mention.post_id, done.id
                 )
@@ -106,7 +107,7 @@ class CommandsJob:
         self, ctx: JobContext, mention: Mention, bot: str, operators: set[str], sent: set[str]
     ) -> int:
         """Handle one mention; ``sent`` are the texts replied within the day (and grows)."""
-        author_id = str(mention.author_id)
+        author_id = mention.author_id
         call = parse_mention(mention.text, bot_username=bot)
         cmd = COMMANDS.get(call.name) if call else None
         # An unknown command is answered with the help, which is for operators too.
@@ -141,10 +142,10 @@ class CommandsJob:
         return 1
 
     def _reply(
-        self, ctx: JobContext, mention_id: int, text: str, sent: set[str]
-    ) -> tuple[int | None, str]:
+        self, ctx: JobContext, mention_id: str, text: str, sent: set[str]
+    ) -> tuple[str | None, str]:
         """Answer the mention once; returns the reply's id (None if refused) and its text."""
-        target = str(mention_id)
+        target = mention_id
         if text in sent:
             # The same answer to another mention went out within the day, and X refuses the
             # same text twice: make this one its own by naming the mention it answers.
@@ -152,17 +153,17 @@ class CommandsJob:
             text = compose_reply(text, limit=ctx.platform.max_post_length - len(tag)) + tag
         attempt = ctx.clock.now()
         with ctx.write() as tx:
-            mark_attempt(tx, mention_id, at=attempt, text=text)
+            mark_attempt(tx, mention_id, at=attempt, text=text, platform=ctx.platform.name)
         sent.add(text)
         try:
-            return int(ctx.platform.create_post(text, in_reply_to=target)), text
+            return ctx.platform.create_post(text, in_reply_to=target), text
         except DuplicatePost:
             # Refused as a duplicate all the same: the answer went out already (a retried
             # request the platform had taken), or a post made elsewhere says the same.
             own = ctx.platform.recent_own_posts(since=attempt - ATTEMPT_MARGIN)
             done = _reply_to(own, target)
             if done is not None:
-                return int(done.id), done.text
+                return done.id, done.text
             log.error("replying to mention %s failed: refused as a duplicate", target)
             return None, text
         except PlatformRejected as exc:
@@ -172,12 +173,12 @@ class CommandsJob:
     @staticmethod
     def _finish(
         ctx: JobContext,
-        post_id: int,
+        post_id: str,
         *,
         state: str,
         command: str | None,
         reply_text: str | None = None,
-        reply_id: int | None = None,
+        reply_id: str | None = None,
     ) -> None:
         with ctx.write() as tx:
             finish_mention(
@@ -188,6 +189,7 @@ class CommandsJob:
                 command=command,
                 reply_text=reply_text,
                 reply_id=reply_id,
+                platform=ctx.platform.name,
             )
 
 

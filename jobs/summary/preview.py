@@ -47,7 +47,7 @@ def preview(
         if subject is None:
             items = standings(session)
         else:
-            named = get_subject(session, subject.kind, subject.key)
+            named = get_subject(session, subject.kind, subject.key, platform=subject.platform)
             if named is None or named.id is None:
                 raise UsageError(f"not tracked: {subject} (see 'pollbot track list')")
             items = [(named, summary_mark(session, named.id))]

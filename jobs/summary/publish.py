@@ -77,7 +77,7 @@ def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
                 _fail(ctx, summary_id, str(exc))
                 return False
         with ctx.write() as tx:
-            stored.part_posted(tx, summary_id, position, post_id=int(found))
+            stored.part_posted(tx, summary_id, position, post_id=str(found))
         reply_to = found
     with ctx.write() as tx:
         stored.summary_posted(tx, summary_id, at=ctx.clock.now())
