@@ -78,6 +78,7 @@ def test_statuses_page_newest_first_through_link_headers(mastodon_mock: Any) -> 
     second = api.fetch_next(first)
     assert second is not None
     previous = api.fetch_previous(second)
+    assert previous is not None
     assert [s.id for s in previous] == [s.id for s in first]
     # min_id: the statuses just after it, still newest first
     after = api.account_statuses(ALICE_ID, min_id=NOTES[0], limit=3)

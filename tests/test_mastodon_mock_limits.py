@@ -5,9 +5,11 @@ endpoint names; stats and reset."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from mastodon import (
 
 from bot.mock_api import ScenarioError, parse_scenario
 from bot.mock_api.faults import FaultError
+from tests.support.cli import run_cli
 from tests.support.mastodon import ALICE_REPLY, ALICE_TOKEN, client, mastodon_scenario
 from tests.support.mock import mock_posts
 from tests.support.scenarios import ALICE_ID, POLL_POST_ID
@@ -155,3 +158,25 @@ def test_a_scenario_without_them_is_mastodon_example_at_500() -> None:
     del doc["instance"], doc["max_characters"]
     scenario = parse_scenario(doc, source="test")
     assert (scenario.instance, scenario.max_characters) == ("mastodon.example", 500)
+
+
+def test_mock_api_help_documents_the_platform() -> None:
+    result = run_cli("mock-api", "--help")
+    assert result.code == 0
+    assert "--platform [x|mastodon]" in result.out
+    assert (
+        result.out.split("Options:")[0]
+        .rstrip()
+        .endswith("pollbot mock-api --platform mastodon --scenario builtin:nov-2022 --port 8788")
+    )
+    bad = run_cli("mock-api", "--platform", "bluesky")
+    assert bad.code == 2 and "bluesky" in bad.err
+
+
+def test_a_bad_scenario_for_the_mastodon_face_is_one_line_exit_2(tmp_path: Path) -> None:
+    doc = mastodon_scenario(1) | {"instance": "no such thing!"}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    result = run_cli("mock-api", "--platform", "mastodon", "--scenario", str(path), "--port", "0")
+    assert result.code == 2
+    assert result.err.strip().count("\n") == 0 and "instance: expected a domain name" in result.err
