@@ -63,7 +63,9 @@ def _publish_one(ctx: JobContext, summary_id: int, *, since: datetime) -> bool:
             log.info("summary %d part %d was already posted as %s", summary_id, position, found)
         else:
             media = (
-                Media(chart) if position == 0 and chart and ctx.platform.supports_media else None
+                Media(chart, description=chart_description(text))
+                if position == 0 and chart and ctx.platform.supports_media
+                else None
             )
             try:
                 found = ctx.platform.create_post(text, in_reply_to=reply_to, media=media)
@@ -89,3 +91,14 @@ def _fail(ctx: JobContext, summary_id: int, error: str) -> None:
     with ctx.write() as tx:
         stored.summary_failed(tx, summary_id, error=error)
     log.error("summary %d failed: %s", summary_id, error)
+
+
+# Mastodon keeps at most this many characters of an image's description.
+DESCRIPTION_LIMIT = 1500
+
+
+def chart_description(text: str) -> str:
+    """The chart's description (alt text) for those who cannot see it: what it draws, and the
+    figures the post states."""
+    said = f"Chart of the replies' sentiment over the window, and the poll's votes if any. {text}"
+    return said if len(said) <= DESCRIPTION_LIMIT else said[: DESCRIPTION_LIMIT - 1] + "…"
