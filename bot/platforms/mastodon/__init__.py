@@ -1,0 +1,13 @@
+"""The Mastodon client over Mastodon.py.
+
+- ``client``: ``MastodonPlatform``, the ``jobs.platform.ThreadedPlatform`` the jobs are handed
+- ``chokepoint``: the one path to the network (pacing, retries, error mapping)
+- ``pacing``: rate-limit windows from ``X-RateLimit-*`` (ISO 8601 resets)
+- ``parse``: JSON bodies -> records; ``html``: content HTML -> text; ``language``: a
+  status's language, declared or guessed
+- ``posting``: the ``Idempotency-Key`` that makes a post safe to repeat
+"""
+
+from bot.platforms.mastodon.client import MastodonPlatform
+
+__all__ = ["MastodonPlatform"]
