@@ -32,6 +32,7 @@ _BLOCKS = frozenset(
 # Elements with no end tag: they never open a nesting level.
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source"})
 _PARAGRAPH = "\x00"  # a paragraph break, resolved once the whole text is known
+_RUNS = re.compile(r"[ \t]{2,}")
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 _BREAKS = re.compile(r"\s*\x00[\x00\s]*")
 _URLISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*:(?://)?)?[^\s/]+\.[^\s]+|^[a-z][a-z0-9+.-]*://", re.I)
@@ -169,5 +170,7 @@ def content_text(content: str | None) -> str:
     parser.close()
     text = "".join(parser.out)
     text = _BREAKS.sub("\n\n", text)  # each run of paragraph breaks: one blank line
-    lines = [line.rstrip(" \t") for line in text.split("\n")]
+    # Spaces as a browser shows them: runs of them are one (markup removed around a space
+    # leaves two), none at a line's end.
+    lines = [_RUNS.sub(" ", line).rstrip(" \t") for line in text.split("\n")]
     return "\n".join(lines).strip()
