@@ -28,7 +28,9 @@ COMMANDS = {
     ),
     "export": Lazy("bot.cli.export", "export", "Export stored data."),
     "jobs": Lazy("bot.cli.jobs", "jobs_group", "The jobs: collect, polls, summarize, commands."),
-    "mock-api": Lazy("bot.cli.mock", "mock_api", "Serve the fake X API v2 until interrupted."),
+    "mock-api": Lazy(
+        "bot.cli.mock", "mock_api", "Serve the fake X API v2 (or Mastodon) until interrupted."
+    ),
     "report": Lazy("bot.cli.report", "report", "Write an HTML report of what is stored."),
     "run": Lazy("bot.cli.run", "run", "Run the daemon: every job on its schedule."),
     "score": Lazy("bot.cli.score", "score", "Score TEXT (or each line of stdin) with VADER."),

@@ -72,15 +72,16 @@ def _number(spec: dict[str, Any], key: str, low: float, high: float) -> float | 
     return value
 
 
-def parse_fault(spec: Any) -> Fault:
+def parse_fault(spec: Any, endpoints: tuple[str, ...] = ENDPOINTS) -> Fault:
+    """A fault from its JSON description; ``endpoints`` are the names the face answers."""
     if not isinstance(spec, dict):
         raise FaultError("a fault is a JSON object")
     unknown = set(spec) - _KEYS
     if unknown:
         raise FaultError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
     endpoint = spec.get("endpoint") or "*"
-    if endpoint != "*" and endpoint not in ENDPOINTS:
-        raise FaultError(f"unknown endpoint {endpoint!r} (one of: {', '.join(ENDPOINTS)}, *)")
+    if endpoint != "*" and endpoint not in endpoints:
+        raise FaultError(f"unknown endpoint {endpoint!r} (one of: {', '.join(endpoints)}, *)")
     status = _number(spec, "status", 400, 599)
     delay = _number(spec, "delay_s", 0, 600) or 0.0
     probability = _number(spec, "probability", 0, 1)
@@ -113,12 +114,13 @@ def parse_fault(spec: Any) -> Fault:
 
 
 class Faults:
-    def __init__(self) -> None:
+    def __init__(self, endpoints: tuple[str, ...] = ENDPOINTS) -> None:
+        self.endpoints = endpoints
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
 
     def add(self, spec: Any) -> int:
-        fault = parse_fault(spec)
+        fault = parse_fault(spec, self.endpoints)
         with self._lock:
             self._faults.append(fault)
             return len(self._faults)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.mock_api.scenario import RateLimitSpec
 
@@ -39,6 +40,16 @@ class Verdict:
     allowed: bool
     headers: dict[str, str]
     reset_s: int
+
+
+class Limiter(Protocol):
+    """What the request chain asks of a face's rate limits."""
+
+    def take(
+        self, endpoint: str, context: str, now_ms: int, *, consume: bool = True
+    ) -> Verdict: ...
+
+    def reset(self) -> None: ...
 
 
 class RateLimiter:

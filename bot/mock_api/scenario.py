@@ -1,4 +1,6 @@
-"""A scenario: what the fake X world holds (users, posts, polls, synthetic replies, limits).
+"""A scenario: what the fake world holds (users, posts, polls, synthetic replies, limits), served
+by the X face and by the Mastodon face (as one instance, ``instance``, whose statuses are at most
+``max_characters`` long).
 
 Frozen dataclasses built by ``validate`` from a scenario file (``loader``). Anything wrong in a
 file raises ``ScenarioError`` with one line naming the file and the JSON path at fault.
@@ -25,6 +27,22 @@ ENDPOINTS = (
     "create_tweet",
     "media_upload",
 )
+# the Mastodon face's endpoints (stats, faults and scenario rate limits name them)
+MASTODON_ENDPOINTS = (
+    "account_lookup",
+    "account",
+    "verify_credentials",
+    "account_statuses",
+    "status",
+    "status_context",
+    "poll",
+    "notifications",
+    "create_status",
+    "media_upload",
+    "instance",
+)
+DEFAULT_INSTANCE = "mastodon.example"
+DEFAULT_MAX_CHARACTERS = 500
 
 
 class ScenarioError(MockError):
@@ -97,3 +115,5 @@ class Scenario:
     posts: tuple[PostSpec, ...]
     generate: tuple[GenerateSpec, ...] = ()
     rate_limits: dict[str, RateLimitSpec] = field(default_factory=dict)
+    instance: str = DEFAULT_INSTANCE  # the Mastodon face's domain
+    max_characters: int = DEFAULT_MAX_CHARACTERS  # the Mastodon face's status length

@@ -1,5 +1,6 @@
-"""The HTTP face of the mock: a threading server on loopback, usable in-process
-(``MockServer``, for tests and the demo) or in the foreground (``serve``, for ``pollbot mock-api``).
+"""The HTTP server of the mock: a threading server on loopback, usable in-process
+(``MockServer``, for tests and the demo) or in the foreground (``serve``, for ``pollbot mock-api``),
+answering as X (``platform="x"``, the default) or as a Mastodon instance (``"mastodon"``).
 
 Both answer through a ``Dispatcher``; ``MockServer``'s control helpers (clock, faults, ground
 truth, stats, reset) call the ``/_mock/`` routes through that same dispatcher."""
@@ -19,12 +20,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.mock_api.clock import ClockError
-from bot.mock_api.dispatch import Dispatcher
+from bot.mock_api.dispatch import Dispatcher, new_state
 from bot.mock_api.errors import MockError, dumps, problem
 from bot.mock_api.faults import FaultError
 from bot.mock_api.loader import load_scenario
 from bot.mock_api.scenario import Scenario
-from bot.mock_api.state import MockState
 from bot.mock_api.timefmt import iso_ms, parse_iso, to_ms
 
 
@@ -41,7 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            result = self.server.dispatcher.answer(self.command, url.path, query, headers, body)
+            result = self.server.dispatcher.answer(
+                self.command, url.path, query, headers, body, raw_query=url.query
+            )
             status, out_headers, payload = result.status, result.headers, result.body
         except Exception as exc:  # a bug in the mock must not look like a dropped connection
             self.log_error("mock API error on %s %s: %r", self.command, url.path, exc)
@@ -77,8 +79,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class MockServer:
-    """The fake X API on a background thread. ``port=0`` picks a free port; ``timing=True``
-    records each handler's CPU time in the stats (``handler_seconds``), for the benchmarks."""
+    """The fake X API (or, with ``platform="mastodon"``, the fake Mastodon instance) on a
+    background thread. ``port=0`` picks a free port; ``timing=True`` records each handler's CPU
+    time in the stats (``handler_seconds``), for the benchmarks."""
 
     def __init__(
         self,
@@ -88,9 +91,11 @@ class MockServer:
         port: int = 0,
         speed: float = 1.0,
         timing: bool = False,
+        platform: str = "x",
     ) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        self.state = MockState(self.scenario, speed=speed)
+        self.platform = platform
+        self.state = new_state(self.scenario, speed=speed, platform=platform)
         self.dispatcher = Dispatcher(self.state, timing=timing)
         self.host = host
         self._requested_port = port
@@ -103,7 +108,7 @@ class MockServer:
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
-                name="mock-x-api",
+                name=f"mock-{self.platform}-api",
                 daemon=True,
             )
             self._thread.start()
@@ -185,11 +190,12 @@ def serve(
     port: int = 8787,
     speed: float = 1.0,
     timing: bool = False,
+    platform: str = "x",
 ) -> None:
-    """Runs the mock in the foreground until Ctrl-C or SIGTERM (``timing`` as for
-    ``MockServer``)."""
+    """Runs the mock in the foreground until Ctrl-C or SIGTERM (``timing`` and ``platform`` as
+    for ``MockServer``)."""
     scenario = load_scenario(scenario_ref)
-    state = MockState(scenario, speed=speed)
+    state = new_state(scenario, speed=speed, platform=platform)
     server = _Server((host, port), Dispatcher(state, timing=timing))
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -197,8 +203,9 @@ def serve(
 
     previous = signal.signal(signal.SIGTERM, stop)
     bound = server.server_address[1]
+    face = "X API" if platform == "x" else f"Mastodon instance {scenario.instance}"
     print(
-        f"mock X API on http://{host}:{bound} - scenario {scenario.name} ({scenario_ref}), "
+        f"mock {face} on http://{host}:{bound} - scenario {scenario.name} ({scenario_ref}), "
         f"clock from {scenario.start.isoformat()} at speed {speed}",
         file=sys.stdout,
         flush=True,

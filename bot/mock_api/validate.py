@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from bot.mock_api.scenario import (
+    DEFAULT_INSTANCE,
+    DEFAULT_MAX_CHARACTERS,
     ENDPOINTS,
+    MASTODON_ENDPOINTS,
     GenerateSpec,
     PollSpec,
     PostSpec,
@@ -21,6 +24,9 @@ from bot.mock_api.scenario import (
 from bot.mock_api.timefmt import MAX_ID, parse_iso
 
 _USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}")
+_DOMAIN = re.compile(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?"
+)
 _LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 _TIME_HINT = "an ISO 8601 UTC time like 2022-11-19T00:30:00.000Z"
 MAX_GENERATED = 10_000_000
@@ -298,7 +304,8 @@ def _generate(value: Any, path: str, post_ids: dict[str, PostSpec]) -> GenerateS
 
 
 def _rate_limits(value: Any) -> dict[str, RateLimitSpec]:
-    obj = _obj(value, "rate_limits", (), ENDPOINTS)
+    names = ENDPOINTS + tuple(n for n in MASTODON_ENDPOINTS if n not in ENDPOINTS)
+    obj = _obj(value, "rate_limits", (), names)
     limits: dict[str, RateLimitSpec] = {}
     for name, raw in obj.items():
         entry = _obj(raw, f"rate_limits.{name}", ("limit", "window_s"))
@@ -310,7 +317,8 @@ def _rate_limits(value: Any) -> dict[str, RateLimitSpec]:
 
 
 def _scenario(data: Any, source: str, default_name: str) -> Scenario:
-    obj = _obj(data, "", ("start", "bot"), ("name", "users", "posts", "generate", "rate_limits"))
+    optional = ("name", "users", "posts", "generate", "rate_limits", "instance", "max_characters")
+    obj = _obj(data, "", ("start", "bot"), optional)
     name = _str(obj["name"], "name") if "name" in obj else default_name
     start = _time(obj["start"], "start")
     bot, users = _users(obj)
@@ -322,7 +330,20 @@ def _scenario(data: Any, source: str, default_name: str) -> Scenario:
     else:
         generate = (_generate(raw_generate, "generate", by_id),)
     limits = _rate_limits(obj.get("rate_limits", {}))
-    return Scenario(name, source, start, bot, users, posts, generate, limits)
+    instance = DEFAULT_INSTANCE
+    if "instance" in obj:
+        instance = _str(obj["instance"], "instance").lower()
+        if not _DOMAIN.fullmatch(instance):
+            _fail(
+                "instance",
+                f'expected a domain name like "mastodon.example", {_got(obj["instance"])}',
+            )
+    max_characters = DEFAULT_MAX_CHARACTERS
+    if "max_characters" in obj:
+        max_characters = _int(obj["max_characters"], "max_characters", 1, 1_000_000)
+    return Scenario(
+        name, source, start, bot, users, posts, generate, limits, instance, max_characters
+    )
 
 
 def validate(data: Any, *, source: str, default_name: str) -> Scenario:

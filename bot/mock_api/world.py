@@ -32,6 +32,7 @@ class MediaItem:
     width: int
     height: int
     ms: int
+    description: str | None = None  # alt text, where the upload gave one (Mastodon's face)
 
 
 class World:
@@ -138,11 +139,20 @@ class World:
         self._created.append(rec)
         return rec
 
-    def add_media(self, *, owner: int, size: int, mime: str, width: int, height: int) -> MediaItem:
+    def add_media(
+        self,
+        *,
+        owner: int,
+        size: int,
+        mime: str,
+        width: int,
+        height: int,
+        description: str | None = None,
+    ) -> MediaItem:
         now_ms = self.clock.now_ms()
         # a sequence space of its own: a media id never equals a post id made the same instant
         media_id = snowflake(now_ms, (1 << 21) | (len(self.media) + 1))
-        item = MediaItem(media_id, owner, size, mime, width, height, now_ms)
+        item = MediaItem(media_id, owner, size, mime, width, height, now_ms, description)
         self.media[media_id] = item
         return item
 

@@ -54,6 +54,9 @@ class Request:
     params: dict[str, str] = field(default_factory=dict)
     auth: Auth = Auth("none")
     now_ms: int = 0
+    # every value of each query parameter, in order (Mastodon's ``types[]=a&types[]=b``);
+    # ``query`` keeps one value a name
+    multi: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
