@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.platforms.mastodon import MastodonPlatform
+from bot.platforms.mastodon.posting import idempotency_key
 from jobs.errors import (
     NotFound,
     PlatformError,
@@ -24,7 +25,7 @@ from jobs.errors import (
     RateLimited,
     Stopped,
 )
-from jobs.platform import ThreadedPlatform
+from jobs.platform import Media, ThreadedPlatform
 
 T0 = datetime(2026, 8, 1, 13, 50, tzinfo=UTC)
 TOKEN = "9000-CANARY-MASTODON-TOKEN-5e7a1c"
@@ -71,7 +72,7 @@ class Stub:
     def __init__(self) -> None:
         self.now = T0
         self.script: dict[str, list[Reply]] = {}
-        self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,9 +81,8 @@ class Stub:
 
             def _answer(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
-                stub.seen.append((self.command, self.path, dict(self.headers)))
+                sent = self.rfile.read(length) if length else b""
+                stub.seen.append((self.command, self.path, dict(self.headers), sent))
                 code, body, headers = stub.reply(self.path)
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response_only(code)
@@ -122,7 +122,7 @@ class Stub:
         self.script.setdefault(prefix, []).extend(replies)
 
     def requests_to(self, prefix: str) -> int:
-        return sum(1 for _, path, _ in self.seen if path.startswith(prefix))
+        return sum(1 for _, path, _, _ in self.seen if path.startswith(prefix))
 
 
 @pytest.fixture
@@ -356,3 +356,36 @@ def test_the_instance_is_read_once_for_the_status_length(stub: Stub) -> None:
     assert c.platform.max_post_length == 1000
     assert c.platform.max_post_length == 1000
     assert stub.requests_to("/api/v2/instance") == 1 and c.usage == [("instance", 0)]
+
+
+def test_a_gone_status_or_account_is_not_found(stub: Stub) -> None:
+    c = Client(stub)
+    stub.then("/api/v1/statuses/8", (410, {"error": "Gone"}, {}))
+    assert c.platform.lookup(["7", "8"]).posts[0].id == "7"
+    stub.then("/api/v1/accounts/8", (410, {"error": "Gone"}, {}))
+    assert c.platform.users(["8"]) == []
+
+
+def test_an_image_still_processing_is_waited_for_before_posting(stub: Stub) -> None:
+    c = Client(stub)
+    stub.then("/api/v2/media", (202, {"id": "77", "type": "image", "url": None}, {}))
+    stub.then(
+        "/api/v1/media/77",
+        (206, {"id": "77", "type": "image", "url": None}, {}),
+        (200, {"id": "77", "type": "image", "url": "https://files.example/77.png"}, {}),
+    )
+    stub.then("/api/v1/statuses", (200, status("500"), {}))
+    chart = Media(b"\x89PNG fake", description="Yes 51.8%")
+    assert c.platform.create_post("Summary", in_reply_to="7", media=chart) == "500"
+    assert c.time.sleeps == [0.5, 1.0]
+    assert [e for e, _ in c.usage] == [
+        "verify_credentials", "media_upload", "media_upload", "media_upload", "create_status",
+    ]  # fmt: skip
+    method, path, headers, body = stub.seen[-1]
+    assert (method, path) == ("POST", "/api/v1/statuses")
+    assert headers["Idempotency-Key"] == idempotency_key(
+        "9000", "Summary", in_reply_to="7", media=chart
+    )
+    assert b"media_ids%5B%5D=77" in body and b"in_reply_to_id=7" in body
+    upload = next(b for m, p, _, b in stub.seen if p == "/api/v2/media")
+    assert b"Yes 51.8%" in upload  # the alt text, as the upload's description

@@ -5,7 +5,9 @@
 - ``pacing``: rate-limit windows from ``X-RateLimit-*`` (ISO 8601 resets)
 - ``parse``: JSON bodies -> records; ``html``: content HTML -> text; ``language``: a
   status's language, declared or guessed
-- ``posting``: the ``Idempotency-Key`` that makes a post safe to repeat
+- ``timeline``: account statuses and mentions as pages; ``accounts``: accounts by address
+- ``posting``: the ``Idempotency-Key`` that makes a post safe to repeat, image uploads
+- ``urls``: the base URL and ids checked before they reach a URL
 """
 
 from bot.platforms.mastodon.client import MastodonPlatform

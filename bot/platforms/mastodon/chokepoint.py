@@ -16,7 +16,7 @@ map; the body is decoded here (orjson), and the status code decides:
   sending, the same way
 - 5xx, 408, no answer at all (connection refused, timeout), a malformed body: retried with
   capped exponential backoff, then ``PlatformUnavailable``
-- 404: ``NotFound``; 401/403: ``PlatformRejected`` naming MASTODON_ACCESS_TOKEN (never its
+- 404 (and 410, gone): ``NotFound``; 401/403: ``PlatformRejected`` naming MASTODON_ACCESS_TOKEN (never its
   value); any other 4xx: ``PlatformRejected`` with Mastodon's ``{"error": ...}`` text
 
 Nothing foreign (Mastodon.py, requests, JSON errors) gets out.
@@ -69,6 +69,10 @@ class Answer:
 
     body: Any
     next_max_id: str | None = None
+
+
+# ``Chokepoint.call`` as the client hands it to its helpers: (endpoint, send, count).
+Call = Callable[[str, Send, "Counter | None"], Answer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +171,11 @@ class Chokepoint:
                 delay,
             )
             self._wait(delay, f"to retry Mastodon {endpoint}")
+
+    def pause(self, attempt: int, what: str) -> None:
+        """Wait the backoff of ``attempt`` (0 first) before asking again about something the
+        server is still doing (an upload being processed); ``Stopped`` on a stop."""
+        self._wait(self._backoff.delay(attempt), what)
 
     def _wait(self, seconds: float, what: str) -> None:
         """Sleep ``seconds`` unless the job is asked to stop first or meanwhile: then raise
@@ -336,9 +345,9 @@ def _rejected(endpoint: str, response: requests.Response, raw: bytes) -> Platfor
             endpoint=endpoint,
             status=status,
         )
-    if status == 404:
+    if status in (404, 410):  # 410: deleted or suspended, gone for good
         return NotFound(
-            redact(f"Mastodon {endpoint}: not found ({shown})"), endpoint=endpoint, status=404
+            redact(f"Mastodon {endpoint}: not found ({shown})"), endpoint=endpoint, status=status
         )
     return PlatformRejected(
         redact(f"Mastodon rejected {endpoint} ({shown})"), endpoint=endpoint, status=status

@@ -10,26 +10,28 @@ from __future__ import annotations
 import functools
 import logging
 import random as _random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import mastodon
 import requests
 
 from bot.platforms.clock import PlatformClock
-from bot.platforms.mastodon import parse, timeline
+from bot.platforms.mastodon import accounts, parse, timeline
 from bot.platforms.mastodon.chokepoint import Answer, Chokepoint, Counter, Send, Usage
-from bot.platforms.mastodon.posting import idempotency_key
+from bot.platforms.mastodon.posting import MEDIA_CHECKS, idempotency_key, upload_media
 from bot.platforms.mastodon.timeline import MENTIONS_PAGE_SIZE, PAGE_SIZE
+from bot.platforms.mastodon.urls import check_base_url, check_id
 from bot.platforms.x import redact
 from bot.platforms.x.pacing import Backoff, Window
 from jobs.errors import NotFound, PlatformRejected, PlatformUnavailable, UsageError
 from jobs.platform import Media, Page, Poll, Post, Thread, User
+
+if TYPE_CHECKING:
+    from jobs.platform import ThreadedPlatform
 
 log = logging.getLogger(__name__)
 
@@ -39,24 +41,6 @@ DEFAULT_MAX_CHARACTERS = 500
 # read the instance outside the chokepoint): 4.0 has every endpoint used here (v2 media,
 # accounts/lookup, notifications ``types[]``).
 ASSUMED_VERSION = "4.0.0"
-
-# What can stand in a URL path. Mastodon's ids are decimal; other servers' (Pleroma's flake
-# ids) alphanumeric. Anything else cannot exist, so no request is made for it.
-_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ADDRESS = re.compile(
-    r"@?([A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?)(?:@([A-Za-z0-9.-]+(?::[0-9]{1,5})?))?"
-)
-
-
-def check_base_url(base_url: str) -> str:
-    """The base URL without a trailing slash; UsageError when it is not an http(s) URL."""
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise UsageError(
-            "MASTODON_BASE_URL must be an http(s) URL like https://mastodon.social, "
-            f"got {base_url!r}"
-        )
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 class MastodonPlatform:
@@ -180,20 +164,14 @@ class MastodonPlatform:
             body = self._object(
                 "verify_credentials", self._api.account_verify_credentials, "an account"
             )
-            self._me = _user(body, "verify_credentials", "the bot's account")
+            self._me = accounts.user_of(body, "verify_credentials", "the bot's account")
         return self._me
 
     def user_by_username(self, username: str) -> User:
         """``user``, ``@user``, ``user@domain`` or ``@user@domain``. A local account (no domain,
         or the instance's own) is looked up; a remote one is looked up, and when the instance
         does not know it yet, resolved through it (account search with ``resolve``)."""
-        found = _ADDRESS.fullmatch(username.strip())
-        if found is None:
-            raise NotFound(
-                f"Mastodon account_lookup: no account can be called {username!r}",
-                endpoint="account_lookup",
-            )
-        name, domain = found.group(1), (found.group(2) or "").lower() or None
+        name, domain = accounts.parse_address(username)
         if domain is not None and domain == parse.instance_domain(self._instance_info()):
             domain = None
         acct = name if domain is None else f"{name}@{domain}"
@@ -204,28 +182,15 @@ class MastodonPlatform:
         except NotFound:
             if domain is None:
                 raise
-            return self._resolve(acct)
-        return _user(body, "account_lookup", f"account @{acct}")
-
-    def _resolve(self, acct: str) -> User:
-        answer = self._call(
-            "account_search",
-            functools.partial(self._api.account_search, acct, limit=5, resolve=True),
-        )
-        for raw in answer.body if isinstance(answer.body, list) else ():
-            if isinstance(raw, dict) and str(raw.get("acct", "")).lower() == acct.lower():
-                return _user(raw, "account_search", f"account @{acct}")
-        raise NotFound(
-            f"Mastodon account_search: no account @{acct} (the instance could not resolve it)",
-            endpoint="account_search",
-        )
+            return accounts.resolve(self._call, self._api, acct)
+        return accounts.user_of(body, "account_lookup", f"account @{acct}")
 
     def user(self, user_id: str) -> User:
-        _check_id(user_id, "account")
+        check_id(user_id, "account")
         body = self._object(
             "account", functools.partial(self._api.account, str(user_id)), "an account"
         )
-        return _user(body, "account", f"account {user_id}")
+        return accounts.user_of(body, "account", f"account {user_id}")
 
     def users(self, user_ids: Sequence[str]) -> list[User]:
         """One ``GET /api/v1/accounts/:id`` each; accounts that are gone are left out."""
@@ -245,7 +210,7 @@ class MastodonPlatform:
         """The account's statuses without replies and reblogs, newest first, 40 a page.
         (Mastodon's ``exclude_replies`` keeps an author's replies to itself, threads; they are
         dropped here, as X drops them.)"""
-        _check_id(user_id, "account_statuses")
+        check_id(user_id, "account_statuses")
         fetch = functools.partial(
             self._api.account_statuses,
             str(user_id),
@@ -322,7 +287,7 @@ class MastodonPlatform:
         polls: list[Poll] = []
         for post_id in dict.fromkeys(str(i) for i in post_ids):
             try:
-                _check_id(post_id, "status")
+                check_id(post_id, "status")
                 body = self._object(
                     "status",
                     functools.partial(self._api.status, post_id),
@@ -346,7 +311,7 @@ class MastodonPlatform:
 
     def conversation(self, post_id: str) -> Thread:
         """The status and its descendants (``GET /statuses/:id``, then ``/context``)."""
-        _check_id(post_id, "status")
+        check_id(post_id, "status")
         root = self._object(
             "status",
             functools.partial(self._api.status, post_id),
@@ -374,9 +339,19 @@ class MastodonPlatform:
         """Post as the bot's account with an ``Idempotency-Key`` (``posting``): a retry, even
         by a restarted process within Mastodon's hour, returns the first status."""
         if in_reply_to is not None:
-            _check_id(in_reply_to, "create_status")
+            check_id(in_reply_to, "create_status")
         key = idempotency_key(self.me().id, text, in_reply_to=in_reply_to, media=media)
-        media_ids = [self._upload(media)] if media is not None else None
+        media_ids = None
+        if media is not None:
+            media_ids = [
+                upload_media(
+                    self._call,
+                    self._api,
+                    media,
+                    pause=self._chokepoint.pause,
+                    checks=MEDIA_CHECKS,
+                )
+            ]
         body = self._object(
             "create_status",
             functools.partial(
@@ -396,36 +371,8 @@ class MastodonPlatform:
             )
         return status_id
 
-    def _upload(self, media: Media) -> str:
-        """``POST /api/v2/media`` with the description as alt text; the new media id."""
-        extension = media.mime_type.rsplit("/", 1)[-1] or "png"
-        body = self._object(
-            "media_upload",
-            functools.partial(
-                self._api.media_post,
-                media.data,
-                mime_type=media.mime_type,
-                description=media.description or None,
-                file_name=f"chart.{extension}",
-            ),
-            "a media attachment",
-        )
-        media_id = parse.wire_id(body.get("id"))
-        if media_id is None:
-            raise PlatformUnavailable(
-                "Mastodon API media_upload answered without a media id", endpoint="media_upload"
-            )
-        return media_id
 
+if TYPE_CHECKING:
 
-def _user(body: dict[str, Any], endpoint: str, what: str) -> User:
-    user = parse.parse_account(body)
-    if user is None:
-        raise NotFound(f"Mastodon {endpoint}: {what} not found", endpoint=endpoint, status=200)
-    return user
-
-
-def _check_id(value: str, endpoint: str) -> None:
-    """Ids go into URL paths: refuse what cannot be an id before it can reach one."""
-    if not _ID.fullmatch(str(value)):
-        raise NotFound(f"Mastodon {endpoint}: {value!r} is not a Mastodon id", endpoint=endpoint)
+    def _is_a_threaded_platform(platform: MastodonPlatform) -> ThreadedPlatform:
+        return platform  # mypy checks here that MastodonPlatform meets the protocol

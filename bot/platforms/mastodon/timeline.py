@@ -13,14 +13,13 @@ from dataclasses import replace
 from typing import Any
 
 from bot.platforms.mastodon import parse
-from bot.platforms.mastodon.chokepoint import Answer, Counter, Send
+from bot.platforms.mastodon.chokepoint import Call
 from jobs.errors import PlatformUnavailable
 from jobs.platform import Page, Post
 
 PAGE_SIZE = 40  # the most account statuses Mastodon gives a request
 MENTIONS_PAGE_SIZE = 80  # the most notifications
 
-Call = Callable[[str, Send, Counter], Answer]
 Fetch = Callable[[str | None], object]  # max_id -> one Mastodon.py request
 
 
