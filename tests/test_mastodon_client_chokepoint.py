@@ -389,3 +389,30 @@ def test_an_image_still_processing_is_waited_for_before_posting(stub: Stub) -> N
     assert b"media_ids%5B%5D=77" in body and b"in_reply_to_id=7" in body
     upload = next(b for m, p, _, b in stub.seen if p == "/api/v2/media")
     assert b"Yes 51.8%" in upload  # the alt text, as the upload's description
+
+
+def test_a_remote_account_is_resolved_through_the_instance(stub: Stub) -> None:
+    c = Client(stub)
+    instance = {
+        "domain": "mastodon.example",
+        "configuration": {"statuses": {"max_characters": 500}},
+    }
+    stub.then("/api/v2/instance", (200, instance, {}))
+    # Not known to the instance yet: the lookup misses, the search (a WebFinger) finds it.
+    stub.then("/api/v1/accounts/lookup", (404, {"error": "Record not found"}, {}))
+    found = [
+        {"id": "41", "acct": "alice@other.social.example", "display_name": "Not her"},
+        {"id": "42", "acct": "Alice@Other.Social", "display_name": "Alice"},
+    ]
+    stub.then("/api/v1/accounts/search", (200, found, {}))
+    user = c.platform.user_by_username("@alice@other.social")
+    assert (user.id, user.username, user.name) == ("42", "Alice@Other.Social", "Alice")
+    search = next(p for _, p, _, _ in stub.seen if p.startswith("/api/v1/accounts/search"))
+    assert "q=alice%40other.social" in search and "resolve=1" in search
+    # The instance's own domain is a local account: the bare name is looked up.
+    stub.then("/api/v1/accounts/lookup", (200, {"id": "7", "acct": "bob"}, {}))
+    assert c.platform.user_by_username("bob@Mastodon.Example").username == "bob"
+    assert stub.seen[-1][1] == "/api/v1/accounts/lookup?acct=bob"
+    assert [e for e, _ in c.usage] == [
+        "instance", "account_lookup", "account_search", "account_lookup",
+    ]  # fmt: skip
