@@ -67,21 +67,40 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def mock_factory() -> Iterator[Callable[..., Any]]:
-    """Start MockServers (clock frozen unless ``speed`` is given); all stopped afterwards."""
+    """Start MockServers (clock frozen unless ``speed`` is given; the X face unless
+    ``platform`` says otherwise); all stopped afterwards."""
     from bot.mock_api import MockServer, parse_scenario
 
     servers: list[Any] = []
 
-    def start(scenario: object, *, speed: float = 0.0) -> Any:
+    def start(scenario: object, *, speed: float = 0.0, platform: str = "x") -> Any:
         if isinstance(scenario, dict):
             scenario = parse_scenario(scenario, source="test")
-        server = MockServer(scenario, speed=speed).start()  # type: ignore[arg-type]
+        server = MockServer(scenario, speed=speed, platform=platform).start()  # type: ignore[arg-type]
         servers.append(server)
         return server
 
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def mastodon_factory(mock_factory: Callable[..., Any]) -> Callable[..., Any]:
+    """Start MockServers answering as a Mastodon instance (``mock_factory`` with
+    ``platform="mastodon"``): ``start(scenario, speed=0.0)``."""
+    return functools.partial(mock_factory, platform="mastodon")
+
+
+@pytest.fixture
+def mastodon_mock(mastodon_factory: Callable[..., Any]) -> Any:
+    """The Mastodon face serving ``tests.support.mastodon.mastodon_scenario()``, its clock
+    frozen at ``tests.support.mastodon.AFTER_THREADS`` (every scripted status visible)."""
+    from tests.support.mastodon import AFTER_THREADS, mastodon_scenario
+
+    mock = mastodon_factory(mastodon_scenario())
+    mock.set_clock(AFTER_THREADS)
+    return mock
 
 
 @pytest.fixture

@@ -197,7 +197,8 @@ def notifications(state: MockState, req: Request) -> Reply:
     def keep(r: Rec) -> bool:
         if source and str(r.author) != source:
             return False
-        return r.author != who and can_see(m, r, who)
+        # the engine's index holds every @name; Mastodon notifies the local account only
+        return r.author != who and who in rendered(m, r).mentions and can_see(m, r, who)
 
     wanted = (not types or "mention" in types) and "mention" not in excluded
     recs = page(m.world, ("mention", who), win, req.now_ms, keep) if wanted else []
