@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import mastodon
 import requests
@@ -172,7 +173,7 @@ class MastodonPlatform:
         or the instance's own) is looked up; a remote one is looked up, and when the instance
         does not know it yet, resolved through it (account search with ``resolve``)."""
         name, domain = accounts.parse_address(username)
-        if domain is not None and domain == parse.instance_domain(self._instance_info()):
+        if domain is not None and self._is_local(domain):
             domain = None
         acct = name if domain is None else f"{name}@{domain}"
         try:
@@ -184,6 +185,12 @@ class MastodonPlatform:
                 raise
             return accounts.resolve(self._call, self._api, acct)
         return accounts.user_of(body, "account_lookup", f"account @{acct}")
+
+    def _is_local(self, domain: str) -> bool:
+        """The instance's own domain: its base URL's host, or (asked once) its ``domain``."""
+        if domain == urlsplit(self.base_url).netloc.lower():
+            return True
+        return domain == parse.instance_domain(self._instance_info())
 
     def user(self, user_id: str) -> User:
         check_id(user_id, "account")
