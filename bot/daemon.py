@@ -124,7 +124,8 @@ class Daemon:
             self._ran_at_start(job, platform_name)
         self.metrics.observe_run(outcome)
         try:
-            self.metrics.posts_read_month.set(self.app.usage().posts_read_this_month())
+            if "x" in self.platforms:  # X's reads are the ones capped
+                self.metrics.posts_read_month.set(self.app.usage().posts_read_this_month())
         except Exception:
             log.debug("could not read this month's usage", exc_info=True)
         if self.on_outcome is not None:

@@ -186,6 +186,19 @@ def count_posts(session: Session, *, subject_id: int | None = None) -> int:
     return session.scalar(q) or 0
 
 
+def linked_keys(session: Session, subject_id: int, keys: Sequence[int]) -> set[int]:
+    """Of the post ``keys``, those already stored on ``subject_id``'s stream (what a
+    conversation read again whole need not score and store again)."""
+    found: set[int] = set()
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        query = select(SubjectPost.post_id).where(
+            SubjectPost.subject_id == subject_id, SubjectPost.post_id.in_(chunk)
+        )
+        found.update(session.scalars(query))
+    return found
+
+
 def stored_ids(session: Session) -> list[int]:
     return list(session.scalars(select(PostRow.id).order_by(PostRow.id)))
 

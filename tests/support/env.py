@@ -55,3 +55,16 @@ def settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
         monthly_budget_usd=1_000_000.0,
     )
     return replace(base, **overrides)
+
+
+def mastodon_settings_for(db_url: str, mock_url: str, **overrides: Any) -> Any:
+    """``Settings`` for an in-process ``App`` on the mock's Mastodon face only (no X), as the
+    bot's account (the token's account id prefix), with ``overrides`` replaced."""
+    from bot.config import Secret, Settings
+
+    base = Settings(
+        database_url=db_url,
+        mastodon_base_url=mock_url,
+        mastodon_access_token=Secret(f"{BOT_ID}-test-token"),
+    )
+    return replace(base, **overrides)
