@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.registry import get_job
+from jobs.errors import LeaseHeld
 from jobs.export import iter_records
 from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import parse_subject
 from jobs.tracking import track
+from storage.leases import acquire_lease
 from storage.models import MentionRow, PostRow, SubjectRow
 from tests.support.env import mastodon_settings_for
 from tests.support.mock import mock_posts
@@ -182,20 +184,29 @@ def test_an_operators_mention_is_answered_once_and_a_lookalike_is_not_obeyed(
     assert len(answers) == 1 and answers[0]["text"].startswith("Commands: help")
     assert not [p for p in mock_posts(mock.url) if p.get("in_reply_to") == ignored]
     with app.db().read() as s:
-        states = dict(
-            s.execute(
-                select(MentionRow.post_id, MentionRow.state).where(
-                    MentionRow.platform == "mastodon"
-                )
-            ).all()  # fmt: skip
+        query = select(MentionRow.post_id, MentionRow.state).where(
+            MentionRow.platform == "mastodon"
         )
+        states = dict(s.execute(query).tuples().all())
     assert states[asked] == "replied" and states[ignored] == "ignored"
 
 
 def test_runs_on_mastodon_are_leased_and_recorded_apart_from_x(
     on_mastodon: Callable[..., tuple[Any, Callable[..., App]]],
 ) -> None:
-    mock, make = on_mastodon(datetime(2022, 11, 19, 1, 0, tzinfo=UTC))
-    outcome = run(make(), "polls")
-    assert outcome.job == "polls@mastodon"
-    assert timedelta(0) <= timedelta(seconds=outcome.seconds)
+    _, make = on_mastodon(datetime(2022, 11, 19, 1, 0, tzinfo=UTC))
+    app = make()
+    now = datetime.now(UTC)
+
+    def hold(job: str) -> None:
+        with app.db().write() as tx:
+            taken = acquire_lease(tx, job=job, holder="other-daemon", host="elsewhere", pid=1,
+                                  now=now, ttl=timedelta(minutes=5))  # fmt: skip
+            assert taken is None
+
+    hold("polls")  # X's polls, busy in another daemon: Mastodon's go on
+    outcome = run(app, "polls")
+    assert (outcome.job, outcome.status) == ("polls@mastodon", "ok")
+    hold("polls@mastodon")
+    with pytest.raises(LeaseHeld, match="polls@mastodon"):
+        run(app, "polls")
