@@ -22,7 +22,7 @@ from jobs.errors import PlatformRejected
 from jobs.ingest import ScoredSink
 from jobs.platform import Page, Post, ThreadedPlatform, reads_threads
 from jobs.streams import ANSWER_SLACK, StreamResult
-from jobs.subjects import Subject, select_subjects
+from jobs.subjects import Subject
 from storage import subjects as stored
 from storage.keys import post_key
 from storage.posts import linked_keys
@@ -43,17 +43,15 @@ class ThreadCollector:
         user_id = account.platform_id or resolve(ctx, account)
         ctx.progress.update(subject=account.label)
         begun, recent = self._recent_posts(ctx, account, user_id)
-        # A followed poll's conversation is collected as the poll, which links the replies
-        # to this account in it here too: not read twice.
-        polls = {p.key for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None}
+        # A followed poll's conversation is read here too (reads cost nothing on Mastodon):
+        # were it left to the poll's own collection, this account would claim to be complete
+        # through a time while the replies to it there were not linked yet.
         result = StreamResult(complete=True)
         sink = replies_sink(ctx, account)
         for post in recent:
             if ctx.stop.is_set():
                 result.complete = False
                 break
-            if post.id in polls:
-                continue
             thread = platform.conversation(post.id)
             theirs = tuple(p for p in thread.posts if p.in_reply_to_user_id == user_id)
             self._store(ctx, sink, account, theirs, result)

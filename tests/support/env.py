@@ -11,8 +11,8 @@ from tests.support.scenarios import BOT_ID
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """This environment without any POLLBOT_/X_ setting, plus ``overrides``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLLBOT_", "X_"))}
+    """This environment without any POLLBOT_, X_ or MASTODON_ setting, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLLBOT_", "X_", "MASTODON_"))}
     env.update(overrides)
     return env
 
