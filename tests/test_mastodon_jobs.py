@@ -212,3 +212,50 @@ def test_runs_on_mastodon_are_leased_and_recorded_apart_from_x(
     hold("polls@mastodon")
     with pytest.raises(LeaseHeld, match="polls@mastodon"):
         run(app, "polls")
+
+
+MASTODON_FAULTS = [
+    # two answers in five: a 429 with its ISO reset, a 503, a late or a truncated answer
+    {
+        "endpoint": "*",
+        "probability": 0.4,
+        "kinds": ["429", "503", "delay", "malformed"],
+        "delay_s": 0.2,
+        "seed": 3,
+    },
+]
+
+
+def test_429s_and_5xx_on_mastodon_converge_to_the_exact_store(
+    on_mastodon: Callable[..., tuple[Any, Callable[..., App]]],
+) -> None:
+    mock, make = on_mastodon(datetime(2022, 11, 19, 8, 0, tzinfo=UTC))
+    account = parse_subject(f"@elonmusk@{INSTANCE}")
+    first = make()
+    assert track(first.db(), account, now=first.wall(), platform=first.platform("mastodon"))
+    for fault in MASTODON_FAULTS:
+        mock.add_fault(**fault)
+    waits: list[float] = []
+    statuses = []
+    for _ in range(30):
+        settings = mastodon_settings_for(
+            first.settings.database_url, mock.url, operators=(), summary_cron="0 9 * * *"
+        )
+        # Transient failures are retried after waits (recorded, not slept); a reset too
+        # far away ends the run, and the next goes on.
+        app = App(settings, sleep=waits.append, max_rate_wait_s=30.0)
+        try:
+            statuses.append(run(app, "collect").status)
+        finally:
+            app.close()
+        if statuses[-1] == "ok":
+            break
+    assert statuses[-1] == "ok", statuses
+    # Faults were met: waited out (recorded, not slept) and retried, or ending a run that the
+    # next one took up.
+    assert waits and max(waits) <= 30.0 and len(statuses) >= 2
+    assert set(exported(first)) == expected(mock.visible_posts())
+    with first.db().read() as s:
+        posts = s.scalars(select(PostRow.ext)).all()
+    ids = [p["id"] for p in posts if p]
+    assert len(ids) == len(set(ids))
