@@ -5,6 +5,7 @@ instance's ``max_characters``, and operators' mentions answered once."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +22,13 @@ from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import parse_subject
 from jobs.tracking import track
 from storage.leases import acquire_lease
-from storage.models import MentionRow, PostRow, SubjectRow
-from tests.support.env import mastodon_settings_for
+from storage.models import MentionRow, PostRow, SubjectRow, SummaryPart, SummaryRow
+from tests.support import programs
+from tests.support.env import clean_env, mastodon_settings_for
+from tests.support.mastodon import INSTANCE as SCENARIO_INSTANCE
+from tests.support.mastodon import mastodon_scenario
 from tests.support.mock import mock_posts
+from tests.support.scenarios import BOT_ID
 
 INSTANCE = "mastodon.example"  # the builtin scenario's instance
 POLL = "1593767953706921985"
@@ -259,3 +264,62 @@ def test_429s_and_5xx_on_mastodon_converge_to_the_exact_store(
         posts = s.scalars(select(PostRow.ext)).all()
     ids = [p["id"] for p in posts if p]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_killed_between_posting_and_recording_each_status_goes_out_once(
+    mastodon_factory: Callable[..., Any], db_url: str, make_app: Callable[..., App]
+) -> None:
+    start = datetime(2022, 11, 19, 0, 0, tzinfo=UTC)
+    mock = mastodon_factory(mastodon_scenario(replies=300, start=start, hours=8))
+    env = clean_env(
+        POLLBOT_DATABASE_URL=db_url,
+        MASTODON_BASE_URL=mock.url,
+        MASTODON_ACCESS_TOKEN=f"{BOT_ID}-test-token",
+        POLLBOT_SUMMARY_CRON="0 * * * *",
+    )
+    settings = mastodon_settings_for(db_url, mock.url, summary_cron="0 * * * *")
+    app = make_app(settings, sleep=lambda s: None)
+    track(app.db(), parse_subject(f"@elonmusk@{SCENARIO_INSTANCE}"), now=app.wall(),
+          platform=app.platform("mastodon"))  # fmt: skip
+    for trial in range(5):
+        mock.set_clock(start + timedelta(hours=1 + trial, minutes=5))
+        app = make_app(settings, sleep=lambda s: None)
+        run(app, "collect")
+        killed = subprocess.run(
+            programs.command("summarize_then_die"),
+            env=programs.with_checkout(env),
+            capture_output=True,
+            timeout=120,
+        )
+        assert killed.returncode == -9, killed.stderr
+        # The dead holder's lease is taken over at once (same host, pid gone).
+        again = run(app, "summarize")
+        assert again.status == "ok", again.error
+    statuses = mock_posts(mock.url)
+    with app.db().read() as s:
+        states = s.scalars(select(SummaryRow.state)).all()
+        ids = s.scalars(select(SummaryPart.post_id)).all()
+    assert states and set(states) == {"posted"}
+    # Each part went out exactly once, and the store knows it as the status it became.
+    assert sorted(str(i) for i in ids) == sorted(p["id"] for p in statuses)
+    assert len(statuses) == len({p["text"] for p in statuses})
+
+
+def test_a_post_whose_answer_was_lost_is_retried_without_a_second_status(
+    on_mastodon: Callable[..., tuple[Any, Callable[..., App]]],
+) -> None:
+    # The instance takes the status, and its answer comes back cut short: the client asks
+    # again, with the same Idempotency-Key, and gets the first status, not a second one.
+    mock, make = on_mastodon(datetime(2022, 11, 19, 7, 0, tzinfo=UTC))
+    app = make(summary_cron="0 */6 * * *")
+    account = parse_subject(f"@elonmusk@{INSTANCE}")
+    track(app.db(), account, now=app.wall(), platform=app.platform("mastodon"))
+    assert run(app, "collect").status == "ok"
+    mock.add_fault(endpoint="create_status", malformed=True, times=2)
+    assert run(app, "summarize").status == "ok"
+    statuses = mock_posts(mock.url)
+    with app.db().read() as s:
+        ids = s.scalars(select(SummaryPart.post_id)).all()
+    assert len(statuses) == len(ids) == 2  # the account's summary and its poll's, once each
+    assert sorted(str(i) for i in ids) == sorted(p["id"] for p in statuses)
