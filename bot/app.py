@@ -64,8 +64,9 @@ class App:
     # The demo runs the scenario clock faster than real time: it scales these two.
     monotonic: Callable[[], float] | None = None
     max_rate_wait_s: float = 60.0  # longest rate-limit wait a job sits out before stopping
-    usage_hooks: list[Callable[[str, int], None]] = field(default_factory=list)
-    rate_limit_hooks: list[Callable[[str], None]] = field(default_factory=list)
+    # Told of every answer (endpoint, posts read, platform) and every 429 (endpoint, platform).
+    usage_hooks: list[Callable[..., None]] = field(default_factory=list)
+    rate_limit_hooks: list[Callable[..., None]] = field(default_factory=list)
     _db: Database | None = field(default=None, repr=False)
     _platforms: dict[str, Platform] = field(default_factory=dict, repr=False)
     _usage: dict[str, UsageMeter] = field(default_factory=dict, repr=False)
@@ -132,6 +133,7 @@ class App:
             usage=lambda endpoint, posts: self.record_usage(endpoint, posts, platform=MASTODON),
             max_wait_s=self.max_rate_wait_s,
             clock=self._clocks.get(MASTODON),
+            on_rate_limited=lambda endpoint: self.record_rate_limited(endpoint, platform=MASTODON),
             stop=stop,
             **self._timing(),
         )
@@ -161,14 +163,14 @@ class App:
         self._clocks[X] = platform.clock
         return platform
 
-    def record_rate_limited(self, endpoint: str) -> None:
+    def record_rate_limited(self, endpoint: str, *, platform: str = X) -> None:
         for hook in self.rate_limit_hooks:
-            hook(endpoint)
+            hook(endpoint, platform=platform)
 
     def record_usage(self, endpoint: str, posts: int, *, platform: str = X) -> None:
         self.usage(platform).record(endpoint, posts)
         for hook in self.usage_hooks:
-            hook(endpoint if platform == X else f"{platform}:{endpoint}", posts)
+            hook(endpoint, posts, platform=platform)
 
     def record_charge(self, charge: Charge) -> None:
         self.usage(X).bill(charge)

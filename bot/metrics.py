@@ -49,24 +49,25 @@ class Metrics:
         )
         self.api_requests = Counter(
             "pollbot_api_requests_total",
-            "Requests to the platform API",
-            ["endpoint"],
+            "Requests to a platform's API, by platform and endpoint",
+            ["platform", "endpoint"],
             registry=self.registry,
         )
         self.posts_read = Counter(
             "pollbot_api_posts_read_total",
-            "Posts read from the platform API",
+            "Posts read from a platform's API, by platform",
+            ["platform"],
             registry=self.registry,
         )
         self.rate_limited = Counter(
             "pollbot_api_rate_limited_total",
-            "429 answers from the platform API",
-            ["endpoint"],
+            "429 answers from a platform's API, by platform and endpoint",
+            ["platform", "endpoint"],
             registry=self.registry,
         )
         self.posts_read_month = Gauge(
             "pollbot_posts_read_month",
-            "Posts read this month (all processes)",
+            "X's posts read this month (all processes): what the read cap counts",
             registry=self.registry,
         )
 
@@ -92,12 +93,12 @@ class Metrics:
         self.job_seconds.labels(outcome.job).observe(outcome.seconds)
         self.items.labels(outcome.job).inc(outcome.items)
 
-    def observe_request(self, endpoint: str, posts: int) -> None:
-        self.api_requests.labels(endpoint).inc()
-        self.posts_read.inc(posts)
+    def observe_request(self, endpoint: str, posts: int, *, platform: str = "x") -> None:
+        self.api_requests.labels(platform, endpoint).inc()
+        self.posts_read.labels(platform).inc(posts)
 
-    def observe_rate_limited(self, endpoint: str) -> None:
-        self.rate_limited.labels(endpoint).inc()
+    def observe_rate_limited(self, endpoint: str, *, platform: str = "x") -> None:
+        self.rate_limited.labels(platform, endpoint).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

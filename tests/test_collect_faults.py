@@ -175,7 +175,7 @@ def test_a_failure_outlasting_the_retries_mid_pass_fails_the_run_and_the_next_re
     prepare_db(db_url, account=False, poll=True)
     searches = 0
 
-    def after_third_page(endpoint: str, posts: int) -> None:
+    def after_third_page(endpoint: str, posts: int, *, platform: str = "x") -> None:
         nonlocal searches
         if endpoint == "search_recent":
             searches += 1

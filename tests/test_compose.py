@@ -152,7 +152,7 @@ def test_spec_example_poll() -> None:
     assert compose_summary(data).parts == (
         "Poll 'Reinstate former President Trump': Yes 51.8% / No 48.2% of 15.1M votes at "
         "14:00 UTC; 12,790 replies today from 9,120 accounts — 12,480 in English: "
-        "31% positive, 22% neutral, 47% negative, mean -0.14, down 0.05 from yesterday",
+        "31% positive, 22% neutral, 47% negative, mean -0.14, down 0.05 from the previous 15 h",
     )
 
 
@@ -293,7 +293,7 @@ def test_account_summary() -> None:
     )
     assert compose_summary(data).parts == (
         "Replies to elonmusk today: 12,790 — 12,480 in English: 31% positive, 22% neutral, "
-        "47% negative, mean -0.14, down 0.05 from yesterday",
+        "47% negative, mean -0.14, down 0.05 from the previous 15 h",
     )
     bare = compose_summary(account_input(subject_name="elonmusk", speakers=Speakers(7))).text
     assert bare.startswith("Replies to elonmusk in the last 24 h: 12,480 from 7 accounts — ")
@@ -348,7 +348,9 @@ def test_singular_words() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "tz", "phrase", "previous"),
     [
-        ("2022-11-20T00:00Z", "2022-11-20T15:00Z", "UTC", "today", "yesterday"),
+        # "today" is compared with the 15 h before it, not with all of yesterday
+        ("2022-11-20T00:00Z", "2022-11-20T15:00Z", "UTC", "today", "the previous 15 h"),
+        ("2022-11-20T00:00Z", "2022-11-20T00:30Z", "UTC", "today", "the previous 30 min"),
         ("2022-11-19T00:00Z", "2022-11-20T00:00Z", "UTC", "on Sat 19 Nov", "the day before"),
         ("2022-11-19T09:00Z", "2022-11-20T09:00Z", "UTC", "in the last 24 h", "the previous 24 h"),
         ("2022-11-20T09:00Z", "2022-11-20T15:00Z", "UTC", "since 09:00 UTC", "the previous 6 h"),

@@ -323,8 +323,8 @@ def test_metrics_and_health_endpoints(
         daemon.request_stop("test")
         thread.join(timeout=30)
     assert 'pollbot_job_runs_total{job="collect",status="ok"} 1.0' in text
-    assert 'pollbot_api_rate_limited_total{endpoint="search_recent"} 1.0' in text
-    assert 'pollbot_api_requests_total{endpoint="search_recent"}' in text
+    assert 'pollbot_api_rate_limited_total{endpoint="search_recent",platform="x"} 1.0' in text
+    assert 'pollbot_api_requests_total{endpoint="search_recent",platform="x"}' in text
     assert "pollbot_posts_read_month 30" in text  # 300 replies + the poll's own post
 
 

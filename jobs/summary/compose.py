@@ -10,7 +10,7 @@ A poll::
 An account::
 
     Replies to elonmusk today: 244 from 185 accounts — 31% positive, 22% neutral, 47%
-    negative, mean -0.14, down 0.05 from yesterday; top 10 accounts wrote 38%
+    negative, mean -0.14, down 0.05 from the previous 15 h; top 10 accounts wrote 38%
 
 The percentages shown add up to 100 (largest remainder at the precision shown); changes are
 computed between the figures as shown, so they agree with the previous summary's text.

@@ -3,7 +3,8 @@
 The summary goes out at the end of its window, so words are chosen as read at that moment:
 a window from local midnight to now is "today", one whole calendar day is "on Sat 19 Nov",
 a daily cron window is "in the last 24 h", a window that began earlier today is "since 09:00
-UTC". ``previous`` names the window before it (of the same length), for comparisons.
+UTC". ``previous`` names the window before it, of the same length, for comparisons: "today"
+until 06:00 is compared with "the previous 6 h", not with yesterday.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ def describe_window(start: datetime, end: datetime, tz: tzinfo | str) -> WindowW
     ls, le = start.astimezone(zone), end.astimezone(zone)
     length = end - start
     starts_at_midnight = ls.timetz().replace(tzinfo=None) == time(0)
+    span = _span(length)
+    previous = f"the previous {span}" if span else "the previous window"
     if starts_at_midnight and le.date() == ls.date():
-        return WindowWords("today", "yesterday")
+        # Compared with the window of the same length before it, not with all of yesterday.
+        return WindowWords("today", previous)
     if starts_at_midnight and le.timetz().replace(tzinfo=None) == time(0):
         days = (le.date() - ls.date()).days
         if days == 1:
@@ -59,8 +63,6 @@ def describe_window(start: datetime, end: datetime, tz: tzinfo | str) -> WindowW
     if length % _DAY == timedelta(0):
         days = length // _DAY
         return WindowWords(f"in the last {days} days", f"the previous {days} days")
-    span = _span(length)
-    previous = f"the previous {span}" if span else "the previous window"
     if le.date() == ls.date():
         return WindowWords(f"since {clock_label(ls)}", previous)
     if span:
