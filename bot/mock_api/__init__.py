@@ -1,9 +1,12 @@
-"""A faithful fake of the X API v2 on loopback, driven by scenario files.
+"""A faithful fake of the X API v2 on loopback, driven by scenario files; the same scenario
+can be served as one Mastodon instance instead (``platform="mastodon"``, see ``mastodon``).
 
 In-process use::
 
     with MockServer("builtin:nov-2022", speed=60) as mock:
         client = ...(base_url=mock.url)
+    with MockServer("builtin:nov-2022", platform="mastodon") as mock:
+        api = Mastodon(api_base_url=mock.url, access_token="9000-token")
 
 A request goes ``server`` (HTTP) -> ``dispatch`` (route; the order of the steps) -> the steps
 of ``steps`` (stats, authentication, faults, the lock, rate limit, cut-short, optional timing)
