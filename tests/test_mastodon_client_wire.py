@@ -414,3 +414,37 @@ def test_no_secret_in_any_error_or_log(mock: MockServer, caplog: pytest.LogCaptu
     assert "MASTODON_ACCESS_TOKEN" in messages[0] and "MASTODON_ACCESS_TOKEN" in messages[1]
     for text in (*messages, *(repr(f) for f in failures), caplog.text):
         assert TOKEN not in text and "CANARY" not in text
+
+
+def test_the_faces_html_reads_back_as_the_text_that_was_posted(mastodon_mock: MockServer) -> None:
+    """The mock's shared scenario (``tests.support.mastodon``): statuses written as plain text,
+    served as Mastodon's HTML (mentions, a hashtag, a long link, paragraphs, entities)."""
+    from tests.support.mastodon import (
+        ALICE_AGAIN,
+        ALICE_REPLY,
+        ALICE_REPLY_TEXT,
+        ELON_REPLY,
+        INSTANCE,
+        MENTIONS,
+        SELF_REPLY,
+    )
+
+    h = Harness(mastodon_mock)
+    thread = h.platform.conversation(ROOT)
+    by_id = {p.id: p for p in thread.posts}
+    assert by_id[ALICE_REPLY].text == ALICE_REPLY_TEXT
+    assert by_id[ELON_REPLY].text == "@ops_alice Thanks, vote!"
+    assert by_id[ALICE_AGAIN].replied_to_id == ELON_REPLY
+    assert by_id[ALICE_AGAIN].in_reply_to_user_id == ACCOUNT_ID
+    assert thread.complete and h.platform.max_post_length == 500
+    # The instance's own domain is local: the bare name, as Mastodon's acct gives it.
+    alice = h.platform.user_by_username(f"@ops_alice@{INSTANCE}")
+    assert (alice.id, alice.username) == (ALICE_ID, "ops_alice")
+    mine = [p.id for pg in h.platform.user_posts(ALICE_ID) for p in pg.posts]
+    assert SELF_REPLY not in mine and ALICE_REPLY not in mine
+    assert len(mine) == 7 and mine[:2] == list(reversed(MENTIONS))  # 5 notes, 2 mentions
+    mentions = [p for pg in h.platform.mentions(BOT_ID) for p in pg.posts]
+    assert [p.id for p in mentions] == list(reversed(MENTIONS))
+    # A mention link reads as Mastodon shows it (@pollbot, the domain left out); an address
+    # nobody resolved stays the plain text it was.
+    assert mentions[0].text == "@pollbot again, @nobody@elsewhere.social"
