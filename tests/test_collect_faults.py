@@ -18,6 +18,7 @@ from jobs.runner import Holder, RunOutcome, run_job
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.engine import Database
+from storage.subjects import get_subject
 from storage.usage import month_usage
 from tests.support.crash import (
     CONVERSATION_CURSOR,
@@ -316,3 +317,48 @@ def test_more_subjects_than_a_window_allows_are_each_collected_within_their_shar
     finally:
         db.dispose()
         app.close()
+
+
+def test_an_account_is_not_complete_while_its_polls_conversations_are_not(
+    mock_factory: Any, db_url: str
+) -> None:
+    # The account's search leaves the poll's conversation to the poll's own search, which
+    # links the replies to him there. When that search fails after the account's pass, the
+    # account must not claim to be complete: a summary would miss those replies.
+    mock = mock_factory(generated_scenario(count=600, hours=4))
+    mock.set_clock(datetime(2022, 11, 19, 6, 0, tzinfo=UTC))
+    prepare_db(db_url, account=True, poll=True)
+    searches = 0
+
+    def fail_the_polls_search(endpoint: str, posts: int, *, platform: str = "x") -> None:
+        nonlocal searches
+        if endpoint == "search_recent":
+            searches += 1
+            if searches == 1:  # the account's one page of replies is answered
+                mock.add_fault(endpoint="search_recent", status=503, times=100)
+
+    failed = fresh_run(db_url, mock, usage_hooks=[fail_the_polls_search], max_rate_wait_s=1.0)
+    assert failed.status == "failed"
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            account = get_subject(s, "account", "elonmusk")
+            poll = get_subject(s, "poll", POLL)
+    finally:
+        db.dispose()
+    assert account is not None and poll is not None
+    assert account.collected_at is not None  # its pass went through
+    assert account.collected_through is None and poll.collected_through is None
+
+    mock.add_fault(clear=True)
+    assert fresh_run(db_url, mock).status == "ok"
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            account = get_subject(s, "account", "elonmusk")
+            poll = get_subject(s, "poll", POLL)
+    finally:
+        db.dispose()
+    assert account is not None and poll is not None
+    assert account.collected_through is not None and poll.collected_through is not None
+    assert account.collected_through <= poll.collected_through

@@ -27,6 +27,10 @@ class Collector(Protocol):
     """How one platform's subjects are read: the account's posts and the replies to it; the
     poll's conversation. Each stores as it goes and says how far its replies are complete."""
 
+    # Whether an account's collection leaves the replies to it in followed polls'
+    # conversations to those polls' collection (X: not read, and billed, twice).
+    leaves_polls: bool
+
     def account(self, ctx: JobContext, account: Subject) -> StreamResult: ...
 
     def poll(self, ctx: JobContext, poll: Subject) -> StreamResult: ...
@@ -47,6 +51,8 @@ class CollectJob:
             ThreadCollector() if reads_threads(ctx.platform) else SearchCollector()
         )
         self._refresh_names(ctx)
+        # Accounts whose completeness waits for the polls collected after them (see _settle).
+        held: list[tuple[Subject, datetime]] = []
         for subject in _subjects(ctx):
             attempted += 1
             try:
@@ -69,16 +75,39 @@ class CollectJob:
             else:
                 # How far its replies are complete moves only with a finished pass.
                 through = result.complete_through if result.complete else None
+                if subject.is_account and collector.leaves_polls and through is not None:
+                    held.append((subject, through))
+                    through = None
                 with ctx.write() as tx:
                     stored.subject_collected(tx, subject.stored_id, at=started, through=through)
                 if subject.failure is not None:
                     log.info("%s: collected again", subject.label)
             if ctx.stop.is_set():
+                self._settle(ctx, held, started)
                 return JobResult(total, note="stopped on request")
+        self._settle(ctx, held, started)
         if failed:
             note = f"{len(failed)} of {attempted} subjects failed: " + "; ".join(failed)
             return JobResult(total, status="failed", note=note)
         return JobResult(total)
+
+    @staticmethod
+    def _settle(ctx: JobContext, held: list[tuple[Subject, datetime]], started: datetime) -> None:
+        """An account whose replies in the followed polls' conversations are left to those
+        polls is complete only as far as they are too: its own pass's time, or the earliest
+        of theirs, whichever is earlier (a poll not yet complete: not moved). Settled once
+        the polls of this run were collected, so no summary sees the account complete with
+        replies to it not linked yet."""
+        if not held:
+            return
+        polls = [p for p in select_subjects(ctx, "poll") if p.conversation_closed_at is None]
+        theirs = [p.collected_through for p in polls]
+        if any(t is None for t in theirs):
+            return
+        with ctx.write() as tx:
+            for account, through in held:
+                settled = min([through, *(t for t in theirs if t is not None)])
+                stored.subject_collected(tx, account.stored_id, at=started, through=settled)
 
     def _skip(self, ctx: JobContext, subject: Subject, cause: PlatformRejected) -> str:
         """One subject the platform refused (a user that does not exist, a query it will not

@@ -23,6 +23,8 @@ MAX_QUERY = 512
 
 
 class SearchCollector:
+    leaves_polls = True  # the account's search leaves the polls' conversations out
+
     def account(self, ctx: JobContext, account: Subject) -> StreamResult:
         user_id = account.platform_id or resolve(ctx, account)
         ctx.progress.update(subject=account.label)

@@ -38,6 +38,8 @@ def _platform(ctx: JobContext) -> ThreadedPlatform:
 
 
 class ThreadCollector:
+    leaves_polls = False  # an account reads every conversation of its posts itself
+
     def account(self, ctx: JobContext, account: Subject) -> StreamResult:
         platform = _platform(ctx)
         user_id = account.platform_id or resolve(ctx, account)

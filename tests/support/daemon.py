@@ -17,11 +17,13 @@ from tests.support.scenarios import POLL_POST_ID
 
 def daemon_env(db_url: str, mock_url: str, *, cron: str, every: str = "1s") -> dict[str, str]:
     """A daemon following @elonmusk and his poll, obeying @ops_alice, running every job
-    ``every`` and summarizing on ``cron``, with a read cap it never reaches."""
+    ``every`` and summarizing on ``cron``, with a read cap and a spend cap it never reaches
+    (a loaded machine's many restarts once spent the default $50)."""
     return pollbot_env(
         db_url,
         mock_url,
         POLLBOT_MONTHLY_POST_READS="100000000",
+        POLLBOT_MONTHLY_BUDGET_USD="1000000",
         POLLBOT_ACCOUNTS="elonmusk",
         POLLBOT_POLLS=POLL_POST_ID,
         POLLBOT_OPERATORS="ops_alice",
