@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ from bot.mock_api.nov2022 import write_scenario as nov2022
 from bot.mock_api.timefmt import snowflake_ms, to_ms
 from bot.mock_api.world import World
 from jobs.errors import PollbotError
+from jobs.subjects import parse_subject
 from tests.support import programs
+from tests.support.mastodon import bench_scenario as mastodon_bench_scenario
+from tests.support.mastodon import poll_urls
+from tests.support.scenarios import collect_time
 from tests.test_mock_api import ROOT, scenario_doc
 
 POLL_POST = "1593767953706921985"
@@ -226,3 +231,22 @@ def test_serve_says_where_it_listens_and_stops_on_sigterm(tmp_path: Path) -> Non
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_the_mastodon_bench_spreads_its_replies_over_polls_read_whole(
+    mastodon_factory: Callable[..., Any],
+) -> None:
+    # bench.ingest's Mastodon rows: each poll's conversation within one context answer
+    doc = mastodon_bench_scenario(50, per_poll=20)
+    assert [b["count"] for b in doc["generate"]] == [17, 17, 16]
+    mock = mastodon_factory(doc)
+    mock.set_clock(collect_time(doc))
+    replies = 0
+    for url in poll_urls(doc):
+        subject = parse_subject(url)
+        assert (subject.kind, subject.platform) == ("poll", "mastodon")
+        answer = requests.get(f"{mock.url}/api/v1/statuses/{subject.key}/context", timeout=10)
+        descendants = answer.json()["descendants"]
+        assert 0 < len(descendants) <= 20
+        replies += len(descendants)
+    assert replies == 50 == sum(1 for p in mock.visible_posts() if p["in_reply_to"])

@@ -11,11 +11,13 @@ from typing import Any
 
 from mastodon import Mastodon
 
+from bot.mock_api.scenario import MASTODON_ENDPOINTS
 from bot.mock_api.timefmt import snowflake, to_ms
 from tests.support.scenarios import (
     ACCOUNT_ID,
     ALICE_ID,
     BOT_ID,
+    ELONMUSK,
     ISO,
     OPS_ALICE,
     POLL_POST_ID,
@@ -76,6 +78,53 @@ def mastodon_scenario(replies: int = 200, **options: Any) -> dict[str, Any]:
     doc = poll_scenario(replies, users=[OPS_ALICE], posts=posts, **options)
     doc |= {"instance": INSTANCE, "max_characters": MAX_CHARACTERS}
     return doc
+
+
+# A poll's conversation comes in one ``context`` answer of at most 4,096 descendants.
+BENCH_PER_POLL = 4_000
+# Benchmarks measure speed, not the limit: Mastodon's 300 requests per 5 minutes (all
+# endpoints together) would stop rounds of runs on the mock's frozen clock.
+UNLIMITED = {name: {"limit": 10**9, "window_s": 300} for name in MASTODON_ENDPOINTS}
+
+
+def bench_scenario(
+    replies: int, *, per_poll: int = BENCH_PER_POLL, hours: float = 24.0, seed: int = 7
+) -> dict[str, Any]:
+    """The benchmarks' on Mastodon: ``replies`` generated replies over ``hours`` to as few
+    polls of @elonmusk as keep each conversation within ``per_poll`` (the first poll is
+    ``POLL_POST_ID``, the others posted a minute apart after it), each poll's replies a
+    ``generate`` block of its own (seed ``seed + n``); no rate limit; served as
+    ``poll.example``. ``poll_urls`` gives the polls' status URLs, to track."""
+    polls = max(1, -(-replies // per_poll))
+    counts = [replies // polls + (n < replies % polls) for n in range(polls)]
+    doc = poll_scenario(
+        counts[0], name=f"bench-mastodon-{replies}", seed=seed, hours=hours, rate_limits=UNLIMITED
+    )
+    first = doc["generate"]
+    blocks = [first]
+    for n in range(1, polls):
+        created = START + timedelta(minutes=30 + n)
+        post_id = str(snowflake(to_ms(created), 0))
+        poll = {"id": str(snowflake(to_ms(created), 1)), "duration_minutes": 1440}
+        poll |= {"options": ["Yes", "No"]}
+        doc["posts"].append(
+            {"id": post_id, "author_id": ACCOUNT_ID, "created_at": created.strftime(ISO)}
+            | {"text": f"Poll number {n + 1}: should this go on?", "lang": "en", "poll": poll}
+        )
+        blocks.append(first | {"replies_to": [post_id], "count": counts[n], "seed": seed + n})
+    doc["generate"] = blocks
+    doc |= {"instance": INSTANCE, "max_characters": MAX_CHARACTERS}
+    return doc
+
+
+def poll_urls(doc: dict[str, Any]) -> list[str]:
+    """The status URLs of the scenario's polls on its instance (what ``track`` is given)."""
+    user = ELONMUSK["username"]
+    return [
+        f"https://{doc['instance']}/@{user}/{p['id']}"
+        for p in doc["posts"]
+        if p.get("poll") is not None and p["author_id"] == ACCOUNT_ID
+    ]
 
 
 def client(url: str, token: str | None = BOT_TOKEN, **options: Any) -> Mastodon:

@@ -129,9 +129,11 @@ def bench_scenario(replies: int, *, hours: float = 24.0, seed: int = 7) -> dict[
 
 
 def collect_time(doc: Mapping[str, Any]) -> datetime:
-    """A scenario time one hour after the last generated reply: every reply is visible and
-    well inside the 7-day window of recent search."""
-    end = datetime.strptime(doc["generate"]["to"], ISO).replace(tzinfo=UTC)
+    """A scenario time one hour after the last generated reply (of every ``generate`` block,
+    when it holds a list): every reply is visible and well inside the 7-day window of recent
+    search."""
+    blocks = doc["generate"] if isinstance(doc["generate"], list) else [doc["generate"]]
+    end = max(datetime.strptime(b["to"], ISO).replace(tzinfo=UTC) for b in blocks)
     return end + timedelta(hours=1)
 
 
