@@ -2,12 +2,14 @@
 ``pollbot score`` over the VADER paper's 4,200 tweets against raw vaderSentiment run the
 same way (``python -m bench._raw_vader``: the analyzer, one JSON line a text), in one run.
 
-Usage: ``python -m bench.cli [--runs N] [--rounds N] [--groundtruth PATH]``
+Usage: ``python -m bench.cli [--runs N] [--rounds N] [--groundtruth PATH] [--pg URL]``
 
 1. ``pollbot --help``, ``status``, ``score TEXT``, ``track list`` (against a SQLite file made
-   and migrated beforehand, one poll tracked): the median and best of N runs each, the
-   commands taken in turn so that load on the machine falls on all of them alike; target a
-   median of at most 0.3 s. Each row names the heavy libraries the command loaded.
+   and migrated beforehand, one poll tracked; ``status`` and ``track list`` also against a
+   PostgreSQL schema of their own, made the same way, with ``--pg URL``): the median and best
+   of N runs each, the commands taken in turn so that load on the machine falls on all of them
+   alike; target a median of at most 0.3 s. Each row names the heavy libraries the command
+   loaded.
 2. The 4,200 tweets on stdin: ``pollbot score`` and raw VADER, rounds alternated; the ratio
    raw/pollbot of the best and of the median rounds (target at least 1.0).
 """
@@ -15,12 +17,14 @@ Usage: ``python -m bench.cli [--runs N] [--rounds N] [--groundtruth PATH]``
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench._common import HelpFormatter, load, machine, table
@@ -28,6 +32,7 @@ from bench.sentiment import DEFAULT_GROUNDTRUTH
 from bench.sentiment import load as load_groundtruth
 from tests.support.env import clean_env
 from tests.support.imports import heavy_in, imported_by
+from tests.support.pg import pg_schema
 from tests.support.programs import with_checkout
 
 TARGET_S = 0.3
@@ -37,6 +42,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("score", "I ❤️ this"),
     ("track", "list"),
 ]
+STORE_COMMANDS = [("status",), ("track", "list")]  # measured against each store
 
 
 def pollbot() -> list[str]:
@@ -61,35 +67,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="runs of each command")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the 4,200 tweets")
     parser.add_argument("--groundtruth", type=Path, default=DEFAULT_GROUNDTRUTH)
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # not shown: a URL may hold a password
+        help="also run status and track list against this PostgreSQL database, in a schema"
+        " of its own (default: $POLLBOT_TEST_DATABASE_URL when set)",
+    )
     args = parser.parse_args(argv)
+    pg = getattr(args, "pg", None) or os.environ.get("POLLBOT_TEST_DATABASE_URL")
     print(machine())
     print(load())
-    with tempfile.TemporaryDirectory(prefix="pollbot-bench-cli-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pollbot-bench-cli-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        env = with_checkout(clean_env(POLLBOT_DATABASE_URL=f"sqlite:///{work / 'pollbot.db'}"))
-        whole_process([*pollbot(), "track", "poll", "1593767953706921985"], env=env, cwd=work)
-        failed = _commands(args.runs, env, work)
-        failed |= _score_file(args.rounds, args.groundtruth.resolve(), env, work)
+        stores = {"SQLite": f"sqlite:///{work / 'pollbot.db'}"}
+        if pg:
+            stores["PostgreSQL"] = stack.enter_context(pg_schema(pg, prefix="bench_"))
+        envs = {
+            name: with_checkout(clean_env(POLLBOT_DATABASE_URL=url)) for name, url in stores.items()
+        }
+        for env in envs.values():  # made and migrated beforehand, one poll tracked
+            whole_process([*pollbot(), "track", "poll", "1593767953706921985"], env=env, cwd=work)
+        failed = _commands(args.runs, envs, work)
+        failed |= _score_file(args.rounds, args.groundtruth.resolve(), envs["SQLite"], work)
     print(load())
     return 1 if failed else 0
 
 
-def _commands(runs: int, env: dict[str, str], work: Path) -> bool:
-    times: dict[tuple[str, ...], list[float]] = {c: [] for c in COMMANDS}
+def _commands(runs: int, envs: dict[str, dict[str, str]], work: Path) -> bool:
+    """Each command against the SQLite store; the store's commands against each store."""
+    first = next(iter(envs))
+    cases = [
+        (cmd, store) for cmd in COMMANDS for store in (envs if cmd in STORE_COMMANDS else [first])
+    ]
+    times: dict[tuple[tuple[str, ...], str], list[float]] = {case: [] for case in cases}
     for _ in range(max(1, runs)):
-        for cmd in COMMANDS:
-            times[cmd].append(whole_process([*pollbot(), *cmd], env=env, cwd=work))
+        for cmd, store in cases:
+            times[cmd, store].append(whole_process([*pollbot(), *cmd], env=envs[store], cwd=work))
     rows = []
     slow = False
-    for cmd in COMMANDS:
-        median = statistics.median(times[cmd])
+    for cmd, store in cases:
+        took = times[cmd, store]
+        median = statistics.median(took)
         slow |= median > TARGET_S
-        heavy = heavy_in(imported_by(*cmd, env=env, cwd=work))
+        heavy = heavy_in(imported_by(*cmd, env=envs[store], cwd=work))
+        label = "pollbot " + " ".join(f'"{a}"' if " " in a else a for a in cmd)
         rows.append(
             [
-                "pollbot " + " ".join(f'"{a}"' if " " in a else a for a in cmd),
+                label + (f" ({store})" if store != first else ""),
                 f"{median:.3f}",
-                f"{min(times[cmd]):.3f}",
+                f"{min(took):.3f}",
                 "ok" if median <= TARGET_S else f"OVER {TARGET_S}",
                 ", ".join(heavy) or "none",
             ]

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
+from bot.database import open_database
 from bot.registry import get_job
 from bot.scoring import ProcessScorer, default_processes
 from jobs.base import JobContext, JobOptions, JobResult, NoProgress, Progress
@@ -28,7 +29,6 @@ from jobs.scoring import InlineScorer, Scorer
 from jobs.tracking import track_configured
 from jobs.usage import UsageMeter
 from storage.engine import Database
-from storage.schema import ensure_current
 
 if TYPE_CHECKING:
     from bot.platforms.clock import PlatformClock
@@ -78,13 +78,7 @@ class App:
         """The database, migrated to the newest schema on first use."""
         with self._lock:  # jobs on several threads may ask first at once
             if self._db is None:
-                db = Database(self.settings.database_url)
-                db.check()
-                if migrate:
-                    before, after = ensure_current(db)
-                    if before != after:
-                        log.info("database schema upgraded from %s to %s", before or "empty", after)
-                self._db = db
+                self._db = open_database(self.settings.database_url, migrate=migrate)
             return self._db
 
     def platform_names(self) -> list[str]:

@@ -14,10 +14,13 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from jobs.base import Job
 from jobs.errors import UsageError, shown
+
+if TYPE_CHECKING:  # a type only: naming the jobs (``status``) loads none of their machinery
+    from jobs.base import Job
 
 # The summarize job only asks "what is due now?"; the cron decides the answer.
 SUMMARIZE_EVERY = timedelta(minutes=1)

@@ -4,17 +4,18 @@ Prices are in mills (tenths of a US cent), so that a month of sums stays exact:
 - a post read 5 ($0.005); an owned read (a post read from the bot's own mentions or timeline,
   in its own user context) 1 ($0.001); a user read 10 ($0.010);
 - a post created 15 ($0.015); 200 ($0.20) when its text holds a URL (as twitter-text, which X
-  uses, finds one); a reply to a post that summoned the bot (mentions it or quotes its post) 10
-  ($0.010);
+  uses, finds one: the X client tells, ``bot.platforms.x.billing``); a reply to a post that
+  summoned the bot (mentions it or quotes its post) 10 ($0.010);
 - the same post or user read twice in one UTC day is billed once, at its first read's price.
 Only answers that succeed are billed.
+
+A table and arithmetic only: ``pollbot status`` shows the estimate (``usd``) and imports this
+module, so it parses no text (twitter-text takes a quarter of a second to import).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from twitter_text import extract_urls
 
 POST_READ = 5
 OWNED_READ = 1
@@ -44,12 +45,8 @@ def user_reads(endpoint: str, ids: tuple[int, ...]) -> Charge:
     return Charge(endpoint, USER_READ, "user", ids)
 
 
-def has_url(text: str) -> bool:
-    return bool(extract_urls(text))
-
-
-def post_created(text: str, *, summoned_reply: bool) -> Charge:
-    if has_url(text):
+def post_created(*, has_url: bool, summoned_reply: bool) -> Charge:
+    if has_url:
         return Charge("create_tweet", URL_POST)
     return Charge("create_tweet", SUMMONED_REPLY if summoned_reply else POST_CREATED)
 

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from jobs.clock import iso
 from jobs.pricing import usd
 from jobs.subjects import Subject
-from jobs.tracking import subject_json, tracked
+from jobs.tracking import subject_json
 from storage.engine import Database
 from storage.events import recent_events
 from storage.heartbeat import heartbeat
 from storage.leases import current_leases
 from storage.runs import last_errors, last_runs
+from storage.subjects import list_subjects
 from storage.summaries import WAITING, list_summaries
 from storage.usage import latest_month, month_usage
 
@@ -120,6 +121,7 @@ def gather_status(
             w.subject.stored_id: (w.window_end, w.collected_through)
             for w in list_summaries(session, states=(WAITING,))
         }
+        subjects = list_subjects(session)  # what ``track list`` shows, in the same read
     api_usage: dict[str, object] = {
         "month": usage.month,
         "requests": usage.requests,
@@ -142,6 +144,4 @@ def gather_status(
                 k: {"requests": r, "posts_read": p} for k, (r, p) in mastodon.by_endpoint.items()
             },
         }
-    return StatusReport(
-        daemon, jobs, tracked(db), api_usage, errors, events, waiting, mastodon_usage
-    )
+    return StatusReport(daemon, jobs, subjects, api_usage, errors, events, waiting, mastodon_usage)

@@ -7,7 +7,8 @@ named (no ``id``), the store gives them with what it knows.
 
 from __future__ import annotations
 
-from jobs.base import JobContext
+from typing import TYPE_CHECKING
+
 from jobs.errors import UsageError, shown
 from jobs.names import (
     POST_ID,
@@ -19,9 +20,12 @@ from jobs.names import (
     is_username,
     poll_ref,
 )
-from jobs.platform import Poll, Post
-from storage.engine import Tx
 from storage.subjects import Kind, Subject, describe_poll, list_subjects
+
+if TYPE_CHECKING:  # named in signatures only: ``track list`` and ``status`` load no job machinery
+    from jobs.base import JobContext
+    from jobs.platform import Poll, Post
+    from storage.engine import Tx
 
 __all__ = ["USERNAME", "Subject", "parse_account", "parse_poll", "parse_subject"]
 

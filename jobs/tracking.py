@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from jobs.clock import iso
 from jobs.errors import NotFound, UsageError
-from jobs.platform import Platform
 from jobs.subjects import Subject, parse_account, parse_poll
 from storage.engine import Database
 from storage.subjects import (
@@ -16,6 +16,9 @@ from storage.subjects import (
     list_subjects,
     set_account_user,
 )
+
+if TYPE_CHECKING:  # a type only: ``track list`` and ``status`` load no platform interface
+    from jobs.platform import Platform
 
 
 def subject_json(subject: Subject) -> dict[str, object]:

@@ -1,21 +1,32 @@
-"""The one dialect switch: ``INSERT ... ON CONFLICT`` as each database spells it."""
+"""The one dialect switch: ``INSERT ... ON CONFLICT`` as each database spells it.
+
+Each is taken from the dialect the session's engine uses, which the engine has loaded:
+nothing here loads PostgreSQL's dialect (a tenth of a second of imports) for a SQLite
+store, or SQLite's for a PostgreSQL one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+_UPSERT_DIALECTS = ("postgresql", "sqlite")
 
 
 def insert_for(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"no idempotent insert for dialect {dialect}")
+    if dialect not in _UPSERT_DIALECTS:
+        raise NotImplementedError(f"no idempotent insert for dialect {dialect}")
+    insert: postgresql.Insert | sqlite.Insert = import_module(
+        f"sqlalchemy.dialects.{dialect}"
+    ).insert(model)
+    return insert
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}

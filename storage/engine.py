@@ -84,12 +84,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_postgresql(engine: Engine) -> None:
+    ddl = page_table_ddl(engine.dialect)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # The table each page is staged in (``storage.posts``), made once per connection, in
         # a transaction of its own: made inside a page's, it would go with a rollback.
         with dbapi_conn.cursor() as cur:
-            cur.execute(page_table_ddl())
+            cur.execute(ddl)
         dbapi_conn.commit()
 
 

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -95,12 +94,13 @@ _PG_STORE = (
 )
 
 
-def page_table_ddl() -> str:
+def page_table_ddl(dialect: Dialect) -> str:
     """The temporary table a PostgreSQL connection stages pages in: the posts' columns and
-    types, no constraints, emptied at every commit (and by each page's statement)."""
+    types (as ``dialect``, PostgreSQL's, spells them), no constraints, emptied at every
+    commit (and by each page's statement)."""
     posts = PostRow.__table__
     columns = ", ".join(
-        f"{c.name} {c.type.compile(dialect=postgresql.dialect())}"
+        f"{c.name} {c.type.compile(dialect=dialect)}"
         for c in (posts.c[name] for name in _POST_FIELDS)
     )
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"

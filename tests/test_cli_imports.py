@@ -1,7 +1,8 @@
 """Each command imports only what it needs: ``pollbot --help`` and ``pollbot score`` load no
-database, platform client, scheduler, twitter-text or charts (each checked in a child process
-of its own, reading its ``sys.modules``). How fast that makes them is bench/cli.py's to show,
-not a test's."""
+database, platform client, scheduler, twitter-text or charts; ``pollbot status`` and
+``pollbot track list`` load the store and the configuration's checks, and nothing of the jobs,
+the platforms or the migrations (each checked in a child process of its own, reading its
+``sys.modules``). How fast that makes them is bench/cli.py's to show, not a test's."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ import pytest
 
 from bot.cli.base import COMMANDS, cli
 from bot.registry import JOBS, get_job
+from tests.support.cli import run_cli
 from tests.support.env import clean_env
 from tests.support.imports import heavy_in, imported_by
+
+# What reading the store needs none of: the platform clients, twitter-text, the charts, the
+# migrations (the schema is current), the scorer's processes, and the job machinery.
+NOT_FOR_READS = (
+    "tweepy", "mastodon", "twitter_text", "matplotlib", "rich", "alembic", "vaderSentiment",
+    "multiprocessing", "bot.app", "bot.platforms", "bot.scoring", "jobs.base", "jobs.runner",
+    "jobs.usage", "jobs.platform", "storage.migrate",
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -34,6 +44,21 @@ def test_score_with_a_database_configured_still_opens_none(tmp_path: Path) -> No
     modules = imported_by("score", "fine", env=env, cwd=tmp_path)
     assert heavy_in(modules) == []
     assert not (tmp_path / "p.db").exists()
+
+
+@pytest.mark.parametrize("args", [("status",), ("status", "--json"), ("track", "list")])
+def test_store_reading_commands_load_no_jobs_platforms_or_migrations(
+    db_url: str, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    env = clean_env(POLLBOT_DATABASE_URL=db_url)
+    made = run_cli("track", "poll", "1593767953706921985", env=env, cwd=tmp_path)  # migrates
+    assert made.code == 0, made.err
+    modules = imported_by(*args, env=env, cwd=tmp_path)
+    loaded = sorted(m for m in modules if m.startswith(NOT_FOR_READS))
+    assert loaded == []
+    # The database's own dialect only: the other one is a tenth of a second of imports.
+    other = "postgresql" if db_url.startswith("sqlite") else "sqlite"
+    assert f"sqlalchemy.dialects.{other}" not in modules
 
 
 def test_help_lists_every_command_by_its_summary_without_loading_it() -> None:

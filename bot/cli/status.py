@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
-from bot.cli.base import echo_json, json_option
-from bot.cli.context import get_app
+from bot.cli.base import echo_json, get_settings, json_option
+from bot.cli.store import get_db
 from bot.registry import JOB_NAMES
 from jobs.status import StatusReport, gather_status
 
@@ -68,12 +70,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
     Example:
       pollbot status --json
     """
-    app = get_app(ctx)
+    db = get_db(ctx)
+    settings = get_settings(ctx)
     report = gather_status(
-        app.db(),
-        now=app.wall(),
-        cap=app.settings.monthly_post_reads,
-        budget_usd=app.settings.monthly_budget_usd,
+        db,
+        now=datetime.now(UTC),  # wall-clock time, as the daemon's heartbeat and leases keep
+        cap=settings.monthly_post_reads,
+        budget_usd=settings.monthly_budget_usd,
         job_names=JOB_NAMES,
     )
     if as_json:

@@ -1,18 +1,29 @@
-"""``pollbot track`` / ``untrack``: what is followed."""
+"""``pollbot track`` / ``untrack``: what is followed. These read and change the store only
+(``get_db``); ``track account``, which looks the account up on its platform first, lives in
+``bot.cli.track_account`` and is loaded only when it runs."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import click
 
 from bot.cli.base import echo_json, json_option
-from bot.cli.context import get_app
-from jobs.subjects import parse_account, parse_poll, parse_subject
+from bot.cli.lazy import Lazy, LazyGroup
+from bot.cli.store import get_db
+from jobs.subjects import parse_poll, parse_subject
 from jobs.tracking import subject_json, tracked
 from jobs.tracking import track as track_subject
 from jobs.tracking import untrack as untrack_subject
 
+ACCOUNT = Lazy(
+    "bot.cli.track_account",
+    "track_account",
+    "Follow USERNAME: the replies it gets, and the polls it posts.",
+)
 
-@click.group()
+
+@click.group(cls=LazyGroup, lazy={"account": ACCOUNT})
 def track() -> None:
     """Follow an account or a poll (kept in the database).
 
@@ -20,27 +31,6 @@ def track() -> None:
     Example:
       pollbot track poll https://x.com/elonmusk/status/1593767953706921985
     """
-
-
-@track.command("account")
-@click.argument("username")
-@click.pass_context
-def track_account(ctx: click.Context, username: str) -> None:
-    """Follow USERNAME: the replies it gets, and the polls it posts. USERNAME is X's
-    (elonmusk, @elonmusk) or a Mastodon address (@user@instance.social).
-
-    The account is looked up on its platform first: one that does not exist is refused
-    (exit 2).
-
-    \b
-    Example:
-      pollbot track account elonmusk
-    """
-    subject = parse_account(username)
-    app = get_app(ctx)
-    db = app.db()  # the database's errors first, as for every command
-    changed = track_subject(db, subject, now=app.wall(), platform=app.platform(subject.platform))
-    click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
 @track.command("poll")
@@ -55,8 +45,7 @@ def track_poll(ctx: click.Context, post: str) -> None:
       pollbot track poll 1593767953706921985
     """
     subject = parse_poll(post)
-    app = get_app(ctx)
-    changed = track_subject(app.db(), subject, now=app.wall())
+    changed = track_subject(get_db(ctx), subject, now=datetime.now(UTC))
     click.echo(f"tracking {subject}" if changed else f"already tracking {subject}")
 
 
@@ -70,8 +59,7 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
     Example:
       pollbot track list --json
     """
-    app = get_app(ctx)
-    items = tracked(app.db())
+    items = tracked(get_db(ctx))
     if as_json:
         echo_json([subject_json(t) for t in items])
         return
@@ -100,8 +88,7 @@ def untrack(ctx: click.Context, subject: str) -> None:
       pollbot untrack @elonmusk
     """
     named = parse_subject(subject)
-    app = get_app(ctx)
-    if untrack_subject(app.db(), named):
+    if untrack_subject(get_db(ctx), named):
         click.echo(f"no longer tracking {named}")
     else:
         raise click.UsageError(f"not tracked: {named}")

@@ -74,5 +74,8 @@ class Biller:
             thread = in_reply_to is not None and in_reply_to in self._own
         # Not a reply to an own post seen by this process: an answer to whoever summoned the
         # bot (or, after a restart, a thread's next part: then 0.5 cent under X's bill).
-        self._bill(post_created(text, summoned_reply=in_reply_to is not None and not thread))
+        has_url = bool(extract_urls_with_indices(text))
+        self._bill(
+            post_created(has_url=has_url, summoned_reply=in_reply_to is not None and not thread)
+        )
         self.own_posts([post_id])
