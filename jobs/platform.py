@@ -7,7 +7,7 @@ Every method raises only the errors of ``jobs.errors``; never a foreign exceptio
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeGuard
@@ -162,8 +162,10 @@ class ThreadedPlatform(Platform, Protocol):
     ``search_recent`` is not offered (it raises ``PlatformRejected``); collection reads the
     ``conversation`` of each poll, and of each recent post of a followed account."""
 
-    def conversation(self, post_id: str) -> Thread:
-        """The post and its descendants (``GET /api/v1/statuses/:id/context``)."""
+    def conversation(self, post_id: str, *, known: Container[str] = frozenset()) -> Thread:
+        """The post and its descendants (``GET /api/v1/statuses/:id/context``); those whose
+        ids are ``known`` (stored already) may be left out of ``Thread.posts``, unread, but
+        count for ``Thread.complete``."""
         ...
 
 

@@ -199,6 +199,17 @@ def linked_keys(session: Session, subject_id: int, keys: Sequence[int]) -> set[i
     return found
 
 
+def linked_platform_ids(session: Session, subject_id: int, *, since: datetime) -> set[str]:
+    """The platform's own ids of the posts on ``subject_id``'s stream created at or after
+    ``since`` (another platform's than X's: kept in ``posts.ext``)."""
+    query = (
+        select(PostRow.ext["id"].as_string())
+        .join(SubjectPost, SubjectPost.post_id == PostRow.id)
+        .where(SubjectPost.subject_id == subject_id, SubjectPost.created_at >= since)
+    )
+    return {i for i in session.scalars(query) if i is not None}
+
+
 def stored_ids(session: Session) -> list[int]:
     return list(session.scalars(select(PostRow.id).order_by(PostRow.id)))
 

@@ -221,6 +221,23 @@ def test_a_thread_with_replies_missing_or_cut_is_incomplete() -> None:
     assert not parse.parse_thread(status("100", replies=5), context, cap=5).complete  # type: ignore[union-attr]
 
 
+def test_known_replies_are_left_out_unread_and_still_count_for_completeness() -> None:
+    context = {
+        "ancestors": [],
+        "descendants": [
+            status("101", reply_to="100", replies=1, at=1),
+            status("104", reply_to="101", at=4),
+            status("102", reply_to="100", at=2),
+        ],
+    }
+    thread = parse.parse_thread(status("100", replies=2), context, cap=4096, known={"101", "104"})
+    assert thread is not None and [p.id for p in thread.posts] == ["102"]
+    assert thread.complete  # 101's reply (104) came back, though it was not read
+    short = {"ancestors": [], "descendants": context["descendants"][:2]}
+    thread = parse.parse_thread(status("100", replies=2), short, cap=4096, known={"101", "104"})
+    assert thread is not None and thread.posts == () and not thread.complete
+
+
 def test_a_thread_read_from_a_reply_names_the_conversations_root() -> None:
     context = {
         "ancestors": [status("50", replies=1)],

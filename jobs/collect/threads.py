@@ -14,7 +14,7 @@ read again whole at the next run.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jobs.base import JobContext
 from jobs.collect.shared import describe, log_result, replies_sink, resolve, store_own
@@ -25,9 +25,18 @@ from jobs.streams import ANSWER_SLACK, StreamResult
 from jobs.subjects import Subject
 from storage import subjects as stored
 from storage.keys import post_key
-from storage.posts import linked_keys
+from storage.posts import linked_keys, linked_platform_ids
 
 log = logging.getLogger("pollbot.collect")
+
+
+def _known(ctx: JobContext, subject: Subject) -> set[str]:
+    """The ids of the replies already on the subject's stream that a conversation read again
+    may hold: those of the search window (a conversation of a post of the window holds no
+    older reply), and a day more for the clocks' sake."""
+    since = ctx.clock.now() - ctx.options.search_window - timedelta(days=1)
+    with ctx.read() as session:
+        return linked_platform_ids(session, subject.stored_id, since=since)
 
 
 def _platform(ctx: JobContext) -> ThreadedPlatform:
@@ -50,11 +59,12 @@ class ThreadCollector:
         # through a time while the replies to it there were not linked yet.
         result = StreamResult(complete=True)
         sink = replies_sink(ctx, account)
+        known = _known(ctx, account)
         for post in recent:
             if ctx.stop.is_set():
                 result.complete = False
                 break
-            thread = platform.conversation(post.id)
+            thread = platform.conversation(post.id, known=known)
             theirs = tuple(p for p in thread.posts if p.in_reply_to_user_id == user_id)
             self._store(ctx, sink, account, theirs, result)
             result.complete = result.complete and thread.complete
@@ -86,7 +96,7 @@ class ThreadCollector:
     def poll(self, ctx: JobContext, poll: Subject) -> StreamResult:
         platform = _platform(ctx)
         ctx.progress.update(subject=poll.label)
-        thread = platform.conversation(poll.key)
+        thread = platform.conversation(poll.key, known=_known(ctx, poll))
         begun = ctx.clock.now() - ANSWER_SLACK
         if poll.created_at is None:
             describe(ctx, poll, thread.root, thread.polls)

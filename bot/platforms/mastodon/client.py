@@ -12,7 +12,7 @@ import logging
 import random as _random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -316,8 +316,9 @@ class MastodonPlatform:
     def polls(self, post_ids: Sequence[str]) -> list[Poll]:
         return list(self.lookup(post_ids).polls)
 
-    def conversation(self, post_id: str) -> Thread:
-        """The status and its descendants (``GET /statuses/:id``, then ``/context``)."""
+    def conversation(self, post_id: str, *, known: Container[str] = frozenset()) -> Thread:
+        """The status and its descendants (``GET /statuses/:id``, then ``/context``), those
+        with ``known`` ids left out."""
         check_id(post_id, "status")
         root = self._object(
             "status",
@@ -331,7 +332,7 @@ class MastodonPlatform:
             "a context",
             count=parse.count_statuses,
         )
-        thread = parse.parse_thread(root, context, cap=CONTEXT_CAP)
+        thread = parse.parse_thread(root, context, cap=CONTEXT_CAP, known=known)
         if thread is None:
             raise PlatformUnavailable(
                 f"Mastodon API status answered {post_id} without an id", endpoint="status"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -167,13 +167,17 @@ def _order(post: Post) -> tuple[datetime, int, str]:
     return (post.created_at, len(post.id), post.id)
 
 
-def parse_thread(root_obj: JSON, context: JSON, *, cap: int) -> Thread | None:
+def parse_thread(
+    root_obj: JSON, context: JSON, *, cap: int, known: Container[str] = frozenset()
+) -> Thread | None:
     """A status and its ``context``: the thread's posts oldest first, each with the id of
-    the conversation's root (the first ancestor, or the status itself when it has none).
+    the conversation's root (the first ancestor, or the status itself when it has none);
+    the descendants whose ids are ``known`` are left out unread (their HTML is most of the
+    cost of a conversation read again).
 
     ``complete`` is False when a status of the answer counts more replies
     (``replies_count``) than the descendants answering it, or ``cap`` descendants came back
-    (the answer is cut there).
+    (the answer is cut there); it is judged on every descendant, known or not.
     """
     ancestors = [a for a in context.get("ancestors") or () if isinstance(a, dict)]
     descendants = [d for d in context.get("descendants") or () if isinstance(d, dict)]
@@ -187,6 +191,8 @@ def parse_thread(root_obj: JSON, context: JSON, *, cap: int) -> Thread | None:
     if root_poll is not None:
         polls.append(root_poll)
     for raw in descendants:
+        if known and wire_id(raw.get("id")) in known:
+            continue
         post = parse_status(raw, conversation_id=conversation)
         if post is None:
             continue
@@ -195,9 +201,13 @@ def parse_thread(root_obj: JSON, context: JSON, *, cap: int) -> Thread | None:
         if poll is not None:
             polls.append(poll)
     posts.sort(key=_order)
-    answered = Counter(p.replied_to_id for p in posts if p.replied_to_id)
+    statuses = [root_obj, *(d for d in descendants if not d.get("reblog"))]
+    answered = Counter(wire_id(d.get("in_reply_to_id")) for d in statuses[1:])
     short = [
-        p.id for p in (root, *posts) if p.metrics.get("reply_count", 0) > answered.get(p.id, 0)
+        sid
+        for obj in statuses
+        if (sid := wire_id(obj.get("id"))) is not None
+        and _count(obj.get("replies_count")) > answered.get(sid, 0)
     ]
     if short:
         log.debug(
