@@ -28,7 +28,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,8 +37,8 @@ import orjson
 import requests
 
 from bot.platforms.clock import PlatformClock
+from bot.platforms.limits import RESET_MARGIN_S, iso_z, limited_wait
 from bot.platforms.mastodon.pacing import bucket_of, parse_reset, window_from_headers
-from bot.platforms.x.chokepoint import RESET_MARGIN_S
 from bot.platforms.x.pacing import Backoff, RateLimits
 from bot.platforms.x.redact import redact
 from jobs.errors import (
@@ -245,7 +245,7 @@ class Chokepoint:
         reset_at = datetime.fromtimestamp(window.reset_epoch, UTC)
         if wait > self._max_wait_s:
             raise RateLimited(
-                f"Mastodon API {endpoint} rate limit spent until {_iso(reset_at)} "
+                f"Mastodon API {endpoint} rate limit spent until {iso_z(reset_at)} "
                 f"({wait:.0f}s away; the client waits at most {self._max_wait_s:.0f}s)",
                 endpoint=endpoint,
                 reset_at=reset_at,
@@ -255,33 +255,11 @@ class Chokepoint:
         self.limits.forget(bucket_of(endpoint))
 
     def _limited_wait(self, endpoint: str, reset_at: datetime | None, limited: int) -> float:
-        """How long to wait after the ``limited``-th 429 in a row; RateLimited when giving up."""
-        now = self.clock.now()
-        if reset_at is not None:
-            wait = (reset_at - now).total_seconds() + RESET_MARGIN_S
-            if wait < RESET_MARGIN_S:  # a reset already past and still 429: back off instead
-                wait = self._backoff.delay(limited - 1)
-        else:
-            wait = self._backoff.delay(limited - 1)
-            reset_at = now + timedelta(seconds=wait)
-        if wait > self._max_wait_s:
-            raise RateLimited(
-                f"Mastodon API {endpoint} rate-limited (429) until {_iso(reset_at)} "
-                f"({wait:.0f}s away; the client waits at most {self._max_wait_s:.0f}s)",
-                endpoint=endpoint,
-                reset_at=reset_at,
-            )
-        if limited > self._retries:
-            raise RateLimited(
-                f"Mastodon API {endpoint} still rate-limited (429) after {limited} attempts",
-                endpoint=endpoint,
-                reset_at=reset_at,
-            )
-        return wait
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return limited_wait(
+            api="Mastodon", endpoint=endpoint, now=self.clock.now(), reset_at=reset_at,
+            limited=limited, backoff=self._backoff, max_wait_s=self._max_wait_s,
+            retries=self._retries,
+        )  # fmt: skip
 
 
 def _decode(raw: bytes | None) -> Any:

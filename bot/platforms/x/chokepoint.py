@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ import requests
 import tweepy
 
 from bot.platforms.clock import PlatformClock
+from bot.platforms.limits import RESET_MARGIN_S, iso_z, limited_wait
 from bot.platforms.x.pacing import Backoff, RateLimits, window_from_headers
 from bot.platforms.x.parse import count_posts, problem_text
 from bot.platforms.x.redact import redact
@@ -38,9 +39,6 @@ log = logging.getLogger(__name__)
 Usage = Callable[[str, int], None]
 Send = Callable[[], "requests.Response | str | bytes | None"]
 
-# Waiting for a reset adds this much: the ``date`` header has whole seconds and X's rate-limit
-# servers may tick a little after the header's clock.
-RESET_MARGIN_S = 1.0
 
 _CREDENTIALS_HINT = (
     "check X_BEARER_TOKEN, X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET"
@@ -197,7 +195,7 @@ class Chokepoint:
         reset_at = datetime.fromtimestamp(window.reset_epoch, UTC)
         if wait > self._max_wait_s:
             raise RateLimited(
-                f"X API {endpoint} rate limit spent until {_iso(reset_at)} "
+                f"X API {endpoint} rate limit spent until {iso_z(reset_at)} "
                 f"({wait:.0f}s away; the client waits at most {self._max_wait_s:.0f}s)",
                 endpoint=endpoint,
                 reset_at=reset_at,
@@ -207,34 +205,12 @@ class Chokepoint:
         self.limits.forget(endpoint)
 
     def _rate_limit_wait(self, endpoint: str, reset_epoch: int | None, limited: int) -> float:
-        """How long to wait after the ``limited``-th 429 in a row; RateLimited when giving up."""
-        now = self.clock.now()
-        if reset_epoch is not None:
-            reset_at = datetime.fromtimestamp(reset_epoch, UTC)
-            wait = reset_epoch - now.timestamp() + RESET_MARGIN_S
-            if wait < RESET_MARGIN_S:  # a reset already past and still 429: back off instead
-                wait = self._backoff.delay(limited - 1)
-        else:
-            wait = self._backoff.delay(limited - 1)
-            reset_at = now + timedelta(seconds=wait)
-        if wait > self._max_wait_s:
-            raise RateLimited(
-                f"X API {endpoint} rate-limited (429) until {_iso(reset_at)} "
-                f"({wait:.0f}s away; the client waits at most {self._max_wait_s:.0f}s)",
-                endpoint=endpoint,
-                reset_at=reset_at,
-            )
-        if limited > self._retries:
-            raise RateLimited(
-                f"X API {endpoint} still rate-limited (429) after {limited} attempts",
-                endpoint=endpoint,
-                reset_at=reset_at,
-            )
-        return wait
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        reset_at = None if reset_epoch is None else datetime.fromtimestamp(reset_epoch, UTC)
+        return limited_wait(
+            api="X", endpoint=endpoint, now=self.clock.now(), reset_at=reset_at,
+            limited=limited, backoff=self._backoff, max_wait_s=self._max_wait_s,
+            retries=self._retries,
+        )  # fmt: skip
 
 
 def _decode(raw: requests.Response | str | bytes | None) -> dict[str, Any] | None:
