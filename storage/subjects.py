@@ -68,8 +68,11 @@ class Subject:
 
     @property
     def label(self) -> str:
-        """How a message names it: ``@elonmusk`` or ``poll 1593767953706921985``."""
-        return f"@{self.key}" if self.is_account else f"poll {self.key}"
+        """How a message names it: ``@elonmusk``, ``@user@instance.social``, ``poll
+        1593767953706921985`` or ``mastodon poll 109372618261744449``."""
+        if self.is_account:
+            return f"@{self.key}"
+        return f"poll {self.key}" if self.platform == "x" else f"{self.platform} poll {self.key}"
 
     @property
     def name(self) -> str:

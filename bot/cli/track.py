@@ -74,7 +74,8 @@ def track_list(ctx: click.Context, as_json: bool) -> None:
         closed = " (closed)" if t.closed_at else ""
         failing = f"  FAILING since {t.failed_at:%Y-%m-%d %H:%M}Z: {t.failure}" if t.failure else ""
         added = f"{t.added_at:%Y-%m-%d %H:%M}Z" if t.added_at else "?"
-        click.echo(f"{t.kind:8} {name}{extra}{closed}  since {added}{failing}")
+        where = "" if t.platform == "x" else f"  [{t.platform}]"
+        click.echo(f"{t.kind:8} {name}{extra}{closed}  since {added}{where}{failing}")
 
 
 @click.command()
