@@ -186,19 +186,6 @@ def count_posts(session: Session, *, subject_id: int | None = None) -> int:
     return session.scalar(q) or 0
 
 
-def linked_keys(session: Session, subject_id: int, keys: Sequence[int]) -> set[int]:
-    """Of the post ``keys``, those already stored on ``subject_id``'s stream (what a
-    conversation read again whole need not score and store again)."""
-    found: set[int] = set()
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        query = select(SubjectPost.post_id).where(
-            SubjectPost.subject_id == subject_id, SubjectPost.post_id.in_(chunk)
-        )
-        found.update(session.scalars(query))
-    return found
-
-
 def linked_platform_ids(session: Session, subject_id: int, *, since: datetime) -> set[str]:
     """The platform's own ids of the posts on ``subject_id``'s stream created at or after
     ``since`` (another platform's than X's: kept in ``posts.ext``)."""

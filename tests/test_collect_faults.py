@@ -339,19 +339,18 @@ def test_an_account_is_not_complete_while_its_polls_conversations_are_not(
 
     failed = fresh_run(db_url, mock, usage_hooks=[fail_the_polls_search], max_rate_wait_s=1.0)
     assert failed.status == "failed"
-    db = Database(db_url)
-    try:
-        with db.read() as s:
-            account = get_subject(s, "account", "elonmusk")
-            poll = get_subject(s, "poll", POLL)
-    finally:
-        db.dispose()
-    assert account is not None and poll is not None
+    account, poll = _account_and_poll(db_url)
     assert account.collected_at is not None  # its pass went through
     assert account.collected_through is None and poll.collected_through is None
 
     mock.add_fault(clear=True)
     assert fresh_run(db_url, mock).status == "ok"
+    account, poll = _account_and_poll(db_url)
+    assert account.collected_through is not None and poll.collected_through is not None
+    assert account.collected_through <= poll.collected_through
+
+
+def _account_and_poll(db_url: str) -> tuple[Subject, Subject]:
     db = Database(db_url)
     try:
         with db.read() as s:
@@ -360,5 +359,4 @@ def test_an_account_is_not_complete_while_its_polls_conversations_are_not(
     finally:
         db.dispose()
     assert account is not None and poll is not None
-    assert account.collected_through is not None and poll.collected_through is not None
-    assert account.collected_through <= poll.collected_through
+    return account, poll

@@ -24,8 +24,7 @@ from jobs.platform import Page, Post, ThreadedPlatform, reads_threads
 from jobs.streams import ANSWER_SLACK, StreamResult
 from jobs.subjects import Subject
 from storage import subjects as stored
-from storage.keys import post_key
-from storage.posts import linked_keys, linked_platform_ids
+from storage.posts import linked_platform_ids
 
 log = logging.getLogger("pollbot.collect")
 
@@ -66,7 +65,7 @@ class ThreadCollector:
                 break
             thread = platform.conversation(post.id, known=known)
             theirs = tuple(p for p in thread.posts if p.in_reply_to_user_id == user_id)
-            self._store(ctx, sink, account, theirs, result)
+            self._store(ctx, sink, theirs, result)
             result.complete = result.complete and thread.complete
         result.complete_through = begun if result.complete else None
         log_result(account, result, unit="conversations")
@@ -101,7 +100,7 @@ class ThreadCollector:
         if poll.created_at is None:
             describe(ctx, poll, thread.root, thread.polls)
         result = StreamResult(complete=thread.complete)
-        self._store(ctx, replies_sink(ctx, poll), poll, thread.posts, result)
+        self._store(ctx, replies_sink(ctx, poll), thread.posts, result)
         result.complete_through = begun if thread.complete else None
         log_result(poll, result, unit="conversations")
         created = poll.created_at or thread.root.created_at
@@ -114,23 +113,12 @@ class ThreadCollector:
 
     @staticmethod
     def _store(
-        ctx: JobContext,
-        sink: ScoredSink,
-        subject: Subject,
-        posts: tuple[Post, ...],
-        result: StreamResult,
+        ctx: JobContext, sink: ScoredSink, posts: tuple[Post, ...], result: StreamResult
     ) -> None:
-        """One conversation's replies not stored on the subject's stream yet, scored, stored
-        and linked in one transaction (a conversation is read whole every time: those stored
-        before are neither scored nor written again)."""
+        """One conversation's replies (those stored before were left out of it, ``_known``),
+        scored, stored and linked in one transaction."""
         result.pages += 1
         result.seen += len(posts)
-        platform = ctx.platform.name
-        with ctx.read() as session:
-            known = linked_keys(
-                session, subject.stored_id, [post_key(platform, p.id) for p in posts]
-            )
-        posts = tuple(p for p in posts if post_key(platform, p.id) not in known)
         if not posts:
             return
         page = Page(posts)
