@@ -16,8 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from jobs.errors import ScoringFailed
-from jobs.scoring import Items, Scores
-from jobs.sentiment import score_posts
+from jobs.scoring import Items, Scores, score_page
 
 log = logging.getLogger("pollbot.scoring")
 
@@ -45,7 +44,7 @@ def _start_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(parent,), name="orphan-watch", daemon=True).start()
-    score_posts([("warm up", "en")])  # the lexicons, loaded before the first page arrives
+    score_page([("warm up", "en")])  # the lexicons, loaded before the first page arrives
 
 
 def _exit_with(parent: int) -> None:
@@ -78,7 +77,7 @@ class ProcessScorer:
         with self._lock:
             try:
                 pool = self._ensure()
-                inner = pool.submit(score_posts, list(items))
+                inner = pool.submit(score_page, list(items))
             except (BrokenProcessPool, RuntimeError, OSError) as exc:
                 self._discard(self._pool)
                 outer.set_exception(_failed(exc))

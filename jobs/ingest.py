@@ -9,44 +9,49 @@ from datetime import datetime
 
 from jobs.platform import Page, Post
 from jobs.scoring import Scorer, Scores
-from jobs.sentiment import Score
 from storage.engine import Tx
-from storage.keys import X, optional_key, post_key
+from storage.keys import X, post_key
 from storage.posts import NewPost
 
 
 def to_rows(
     posts: Sequence[Post],
-    scores: Sequence[Score | None],
+    scores: Scores,
     *,
     fetched_at: datetime,
     platform: str = X,
 ) -> list[NewPost]:
-    """``scores`` are ``score_posts`` of the posts' (text, lang), in the same order. The
+    """``scores`` are ``score_page`` of the posts' (text, lang), in the same order. The
     posts' ids become their keys on ``platform`` (``storage.keys``); another platform's than
     X's are kept as given too."""
+    if len(posts) != len(scores):
+        raise ValueError(f"{len(posts)} posts but {len(scores)} scores")
+    # X's ids are their keys (storage.keys): converted inline, this runs for every reply.
+    x = platform == X
+
+    def key(value: str | None) -> int | None:
+        if not value:
+            return None
+        return int(value) if x else post_key(platform, value)
+
     rows = []
-
-    def _int(value: str | None) -> int | None:
-        return optional_key(platform, value)
-
-    for post, score in zip(posts, scores, strict=True):
+    for post, score, copy in zip(posts, scores.scores, scores.copy_keys, strict=True):
         ext = None
-        if platform != X:
+        if not x:
             ext = {"id": post.id, "author_id": post.author_id,
                    "conversation_id": post.conversation_id}  # fmt: skip
         rows.append(
             NewPost(
-                id=post_key(platform, post.id),
-                author_id=post_key(platform, post.author_id),
+                id=int(post.id) if x else post_key(platform, post.id),
+                author_id=int(post.author_id) if x else post_key(platform, post.author_id),
                 text=post.text,
                 created_at=post.created_at,
                 fetched_at=fetched_at,
-                conversation_id=_int(post.conversation_id),
-                in_reply_to_user_id=_int(post.in_reply_to_user_id),
-                replied_to_id=_int(post.replied_to_id),
+                conversation_id=key(post.conversation_id),
+                in_reply_to_user_id=key(post.in_reply_to_user_id),
+                replied_to_id=key(post.replied_to_id),
                 lang=post.lang,
-                poll_id=_int(post.poll_id),
+                poll_id=key(post.poll_id),
                 metrics=dict(post.metrics) or None,
                 compound=score.compound if score else None,
                 pos=score.pos if score else None,
@@ -55,6 +60,7 @@ def to_rows(
                 label=score.label if score else None,
                 platform=platform,
                 ext=ext,
+                copy_key=copy,
             )
         )
     return rows

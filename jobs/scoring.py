@@ -3,20 +3,44 @@
 Scoring is the largest share of collection's CPU time. Handing a page's texts to a scorer
 as soon as the page arrives, and taking the scores when the page is stored, lets another
 process score one page while this one fetches and stores the others. ``bot`` decides which
-scorer a job gets (``POLLBOT_SCORING_PROCESSES``); both give the same scores, since both run
-``score_posts``.
+scorer a job gets (``POLLBOT_SCORING_PROCESSES``); both give the same answers, since both
+run ``score_page``. The texts' copy keys (``storage.textkey``) are computed there too: like
+a score, a key is a pure function of the text, and it is the next largest share of what
+storing a page costs the collecting process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Protocol
 
 from jobs.sentiment import Score, score_posts
+from storage.textkey import copy_key
 
 Items = Sequence[tuple[str, str | None]]  # (text, lang)
-Scores = list[Score | None]  # in the order of the items; None: not English, not scored
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """A page's texts as scored, in the order of the items: each one's score (None: not
+    English, not scored) and its copy key (None: under five words)."""
+
+    scores: list[Score | None]
+    copy_keys: list[int | None]
+
+    def __reduce__(self) -> tuple[type[Scores], tuple[list[Score | None], list[int | None]]]:
+        # Crosses from the scoring process by pickle: from a plain tuple (see Score's).
+        return (Scores, (self.scores, self.copy_keys))
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def score_page(items: Items) -> Scores:
+    """``items`` scored (``score_posts``) and their texts' copy keys."""
+    return Scores(score_posts(items), [copy_key(text) for text, _ in items])
 
 
 class Scorer(Protocol):
@@ -33,9 +57,9 @@ class InlineScorer:
     """Scores at once, in the calling thread; the future is already done."""
 
     def warm(self) -> None:
-        score_posts([("warm up", "en")])
+        score_page([("warm up", "en")])
 
     def submit(self, items: Items) -> Future[Scores]:
         done: Future[Scores] = Future()
-        done.set_result(score_posts(items))
+        done.set_result(score_page(items))
         return done

@@ -38,9 +38,11 @@ StorePage = Callable[[Tx, Page], int]  # stores a page in the session; returns n
 P = TypeVar("P")
 
 # Pages fetched ahead of the one being stored: one request in flight at a time, but a page
-# whose scoring (in another process) is under way while the next is fetched and an earlier
-# one stored. Two keep both CPUs busy; more would only hold pages a stop throws away.
-READ_AHEAD = 2
+# whose scoring (in another process) is under way while the next is fetched and earlier ones
+# stored. The store takes the pages fetched ahead in one transaction, up to READ_AHEAD + 1:
+# a commit costs about what storing a page does (SQLite's WAL, the session), so fewer of
+# them is most of what a bigger batch saves. More would only hold pages a stop throws away.
+READ_AHEAD = 4
 ANSWER_SLACK = timedelta(seconds=1)
 
 
@@ -149,11 +151,16 @@ def _store_pages(
             result.complete = True
             result.complete_through = state.complete_through
             return
-        # The pages already fetched and scored go in with this one: one transaction, one
-        # cursor move covering them all (fewer commits; the transaction never waits on the
-        # network). Exactly-once holds as for one page: the cursor moves with its rows.
+        # The pages already asked for go in with this one, once fetched and scored: one
+        # transaction, one cursor move covering them all (fewer commits; the transaction is
+        # opened after the waiting, never waits on the network). Exactly-once holds as for
+        # one page: the cursor moves with its rows.
         batch = [(item[0], item[1].result())]  # ScoringFailed fails the run, cursor safe
-        while batch[-1][0].next_token is not None and (more := ahead.next_ready()) is not None:
+        while (
+            batch[-1][0].next_token is not None
+            and len(batch) <= READ_AHEAD
+            and (more := ahead.next_asked()) is not None
+        ):
             batch.append((more[0], more[1].result()))
         last = batch[-1][0].next_token is None
         for page, _ in batch:
@@ -229,14 +236,15 @@ class _ReadAhead(Generic[P]):
             self._queue.append(self._pool.submit(self._fetch))
         return self._pop()
 
-    def next_ready(self) -> tuple[Page, Future[P]] | None:
-        """The next page if it is fetched and prepared already, else None (nothing waited
-        for; a stop, the cap, an error or the end of the stream is left for ``next``)."""
+    def next_asked(self) -> tuple[Page, Future[P]] | None:
+        """The next page if it was asked for already, once fetched and prepared (waited
+        for); None when it was not, or when it is a stop, the cap, an error or the end of
+        the stream: those are for ``next``, after the pages before them are stored."""
         head = self._queue[0] if self._queue else None
-        if head is None or not head.done() or head.exception() is not None:
-            return None  # an error, too, is for ``next`` to raise, after what came before
+        if head is None or head.exception() is not None:  # exception() waits for the answer
+            return None
         item = head.result()
-        if not isinstance(item, tuple) or not item[1].done() or item[1].exception() is not None:
+        if not isinstance(item, tuple) or item[1].exception() is not None:
             return None
         self._pop()
         return item

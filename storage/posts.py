@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Dialect
@@ -15,6 +16,14 @@ from sqlalchemy.orm import Session
 
 from storage.models import PostRow, SubjectPost
 from storage.textkey import copy_key
+
+
+class _Unkeyed(Enum):
+    UNKEYED = "unkeyed"
+
+
+# A NewPost whose copy key was not computed yet: ``insert_posts`` computes it from the text.
+UNKEYED: Final = _Unkeyed.UNKEYED
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +48,13 @@ class NewPost:
     # names its platform and keeps its own ids (``{"id", "author_id", "conversation_id"}``).
     platform: str = "x"
     ext: dict[str, str | None] | None = None
+    # ``storage.textkey.copy_key(text)``, when the caller computed it already (collection
+    # does, in its scoring process); otherwise insert_posts computes it.
+    copy_key: int | _Unkeyed | None = UNKEYED
 
 
-# The posts' columns: a NewPost's fields, and the copy key insert_posts computes from its text.
-_POST_FIELDS = (*(f.name for f in fields(NewPost)), "copy_key")
+# The posts' columns: a NewPost's fields.
+_POST_FIELDS = tuple(f.name for f in fields(NewPost))
 _LINK_FIELDS = ("subject_id", "post_id", "created_at", "label", "compound", "author_id", "copy_key")
 
 
@@ -50,8 +62,8 @@ def insert_posts(session: Session, rows: Sequence[NewPost], *, subject_id: int |
     """Store a page of posts once each (``ON CONFLICT DO NOTHING``) and link them to the
     subject. Returns how many were new *to this subject's stream*, which is what a run
     reports; a post already stored through another subject is linked, not stored twice.
-    Each post's copy key (``storage.textkey``) is computed here, from its text, so every
-    way in stores it.
+    Each post's copy key (``storage.textkey``) is stored with it: computed here, from its
+    text, unless the caller gave it, so every way in stores it.
 
     Two driver-level ``executemany`` of one fixed statement each, the values encoded by
     ``_Encoder`` exactly as the models' types would encode them (a test holds the two
@@ -162,7 +174,7 @@ class _Encoder:
             if fetched is None or fetched[0] is not r.fetched_at:
                 fetched = (r.fetched_at, time(r.fetched_at))
             text = r.text.replace("\x00", "\ufffd") if "\x00" in r.text else r.text
-            key = copy_key(text)
+            key = copy_key(text) if r.copy_key is UNKEYED else r.copy_key
             posts.append((
                 r.id, r.author_id, text, created, fetched[1],
                 r.conversation_id, r.in_reply_to_user_id, r.replied_to_id, r.lang, r.poll_id,

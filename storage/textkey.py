@@ -42,6 +42,8 @@ def normalised(text: str) -> str:
     (a reply's addressees), URLs and punctuation, spaces collapsed. Apostrophes are dropped
     ("don't" is "dont"); other punctuation separates words ("free-speech" is "free speech").
     """
+    if "\x00" in text:  # as storage keeps the text: the key is the same before and after
+        text = text.replace("\x00", "\ufffd")
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _LEADING_MENTIONS.sub("", text)
     text = _URLS.sub(" ", text)

@@ -142,7 +142,9 @@ COMMIT_KILLS = [
 def test_sigkill_at_commit_points_loses_and_duplicates_nothing(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
-    mock = start_world(mock_factory, db_url, count=6000)  # half to the poll, half to DEAL
+    # Half to the poll, half to DEAL; enough that a pass stores in several transactions (a
+    # transaction takes the pages fetched ahead: up to READ_AHEAD + 1).
+    mock = start_world(mock_factory, db_url, count=24000)
     env = env_for(db_url, mock.url)
     mid_pass = 0
     for trial, (event, phase, nth) in enumerate(COMMIT_KILLS):
@@ -169,7 +171,7 @@ def test_sigkill_mid_page_and_at_random_moments(
     rng = random.Random(20221119)
     # half to the poll, half to DEAL: as many reads a pass as when the account's search read
     # the poll's replies too
-    mock = start_world(mock_factory, db_url, count=12000)
+    mock = start_world(mock_factory, db_url, count=24000)
     env = env_for(db_url, mock.url)
     mid_page_kills, random_kills, mid_pass = 0, 0, 0
     for trial in range(30):  # runs are quick: some finish before their kill, and are retried
@@ -179,7 +181,8 @@ def test_sigkill_mid_page_and_at_random_moments(
         child = spawn_collect(env, tmp_path, tag=f"t{trial}")
         if mid_page_kills < 3:
             how = "mid-page"
-            killed = kill_mid_page(child, mock, skip=rng.randint(1, 4), searches=before)
+            # well past the first transaction's pages (up to READ_AHEAD + 1): a pass half-walked
+            killed = kill_mid_page(child, mock, skip=rng.randint(8, 14), searches=before)
             mid_page_kills += killed
         else:
             how = "at a random moment"
@@ -287,7 +290,7 @@ def test_a_dead_holder_is_named_with_exit_3_until_its_lease_expires_or_its_pid_i
 def test_the_rerun_after_a_crash_mid_pass_also_takes_what_arrived_meanwhile(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
-    mock = start_world(mock_factory, db_url, count=3000)
+    mock = start_world(mock_factory, db_url, count=9000)  # a pass of several transactions
     env = env_for(db_url, mock.url)
     phase = f"mid-pass page {CONVERSATION_CURSOR}"
     crashed = spawn_collect(env, tmp_path, event="after_commit", nth=1, phase=phase, tag="crash")

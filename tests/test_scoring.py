@@ -23,10 +23,12 @@ from bot.registry import get_job
 from bot.scoring import ProcessScorer
 from jobs.errors import ScoringFailed
 from jobs.runner import Holder, run_job
+from jobs.scoring import InlineScorer, Scores, score_page
 from jobs.sentiment import score_posts
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow
+from storage.textkey import copy_key
 from tests.support.env import clean_env, settings_for
 from tests.support.scenarios import generated_scenario
 
@@ -71,10 +73,15 @@ def scorer() -> Iterator[ProcessScorer]:
 
 
 def test_a_scoring_process_gives_exactly_the_in_process_scores(scorer: ProcessScorer) -> None:
-    scores = scorer.submit(ITEMS).result(timeout=60)
+    scored = scorer.submit(ITEMS).result(timeout=60)
+    assert scored == score_page(ITEMS) == InlineScorer().submit(ITEMS).result()
+    scores = scored.scores
     assert scores == score_posts(ITEMS)
     assert scores[3] is None and scores[0] is not None and scores[0].label == "positive"
-    assert scorer.submit([]).result(timeout=60) == []
+    # The copy keys storage would compute from the texts: None under five words.
+    assert scored.copy_keys == [copy_key(text) for text, _ in ITEMS]
+    assert scored.copy_keys[2] is None and scored.copy_keys[0] is not None
+    assert scorer.submit([]).result(timeout=60) == Scores([], [])
 
 
 def test_a_killed_worker_fails_its_page_with_a_typed_error_and_the_next_page_gets_a_new_one(
@@ -87,7 +94,7 @@ def test_a_killed_worker_fails_its_page_with_a_typed_error_and_the_next_page_get
     first.kill()
     with pytest.raises(ScoringFailed, match="the scoring process died"):
         pending.result(timeout=60)
-    assert scorer.submit(ITEMS).result(timeout=60) == score_posts(ITEMS)
+    assert scorer.submit(ITEMS).result(timeout=60) == score_page(ITEMS)
     assert [w.pid for w in workers()] != [first.pid]
 
 
@@ -99,7 +106,7 @@ def test_a_worker_ignores_the_group_s_sigterm_and_ends_with_its_scorer(
     scorer.submit(ITEMS).result(timeout=60)
     (worker,) = workers()
     os.kill(worker.pid, signal.SIGTERM)
-    assert scorer.submit(ITEMS).result(timeout=60) == score_posts(ITEMS)
+    assert scorer.submit(ITEMS).result(timeout=60) == score_page(ITEMS)
     assert worker.is_running() and [w.pid for w in workers()] == [worker.pid]
     scorer.close()
     assert wait_for(lambda: not worker.is_running())
