@@ -35,7 +35,11 @@ def to_rows(
         return int(value) if x else post_key(platform, value)
 
     rows = []
-    for post, score, copy in zip(posts, scores.scores, scores.copy_keys, strict=True):
+    columns = zip(
+        posts, scores.compound, scores.pos, scores.neu, scores.neg, scores.label,
+        scores.copy_key, strict=True,
+    )  # fmt: skip
+    for post, compound, pos, neu, neg, label, copy in columns:
         ext = None
         if not x:
             ext = {"id": post.id, "author_id": post.author_id,
@@ -53,11 +57,11 @@ def to_rows(
                 lang=post.lang,
                 poll_id=key(post.poll_id),
                 metrics=dict(post.metrics) or None,
-                compound=score.compound if score else None,
-                pos=score.pos if score else None,
-                neu=score.neu if score else None,
-                neg=score.neg if score else None,
-                label=score.label if score else None,
+                compound=compound,
+                pos=pos,
+                neu=neu,
+                neg=neg,
+                label=label,
                 platform=platform,
                 ext=ext,
                 copy_key=copy,

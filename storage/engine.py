@@ -22,6 +22,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseFailed, DatabaseLost, DatabaseUnavailable, DatabaseURLInvalid
+from storage.jsontext import json_text
 from storage.posts import page_table_ddl
 
 # The transaction ``Database.write()`` and ``read()`` hand out. Jobs pass it to storage's
@@ -70,11 +71,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             engine = create_engine(
-                parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
+                parsed,
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                json_serializer=json_text,
+                **kwargs,
             )
             _configure_sqlite(engine)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+            engine = create_engine(parsed, pool_pre_ping=True, json_serializer=json_text, **kwargs)
             _configure_postgresql(engine)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseURLInvalid(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from storage.jsontext import json_text
 from storage.models import PostRow, SubjectPost
 from storage.textkey import copy_key
 
@@ -26,7 +26,7 @@ class _Unkeyed(Enum):
 UNKEYED: Final = _Unkeyed.UNKEYED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: that doubles the cost of __init__, run per reply stored
 class NewPost:
     id: int
     author_id: int
@@ -178,9 +178,9 @@ class _Encoder:
             posts.append((
                 r.id, r.author_id, text, created, fetched[1],
                 r.conversation_id, r.in_reply_to_user_id, r.replied_to_id, r.lang, r.poll_id,
-                json.dumps(r.metrics),  # None too: the JSON type stores it as JSON null
+                json_text(r.metrics),  # None too: the JSON type stores it as JSON null
                 r.compound, r.pos, r.neu, r.neg, r.label, r.platform,
-                None if r.ext is None else json.dumps(r.ext), key,
+                None if r.ext is None else json_text(r.ext), key,
             ))  # fmt: skip
             if subject_id is not None:
                 links.append((subject_id, r.id, created, r.label, r.compound, r.author_id, key))

@@ -41,7 +41,7 @@ def test_the_same_id_on_two_platforms_is_two_posts_and_each_is_stored_once(db: D
         x, _ = add_subject(tx, kind="poll", key="1", now=T0)
         m, _ = add_subject(tx, kind="poll", key="1", platform="mastodon", now=T0)
     same = [_post("1593768000000000001")]
-    scores = Scores([None], [None])
+    scores = Scores.of([None], [None])
     with db.write() as tx:
         assert insert_posts(tx, to_rows(same, scores, fetched_at=T0), subject_id=x.id) == 1
         rows = to_rows(same, scores, fetched_at=T0, platform="mastodon")
@@ -66,7 +66,7 @@ def test_opaque_mastodon_ids_come_back_out_as_given(db: Database) -> None:
     ]
     with db.write() as tx:
         rows = to_rows(
-            posts, Scores([None, None], [None, None]), fetched_at=T0, platform="mastodon"
+            posts, Scores.of([None, None], [None, None]), fetched_at=T0, platform="mastodon"
         )
         assert insert_posts(tx, rows, subject_id=poll.id) == 2
     records = sorted(iter_records(db), key=lambda r: str(r["id"]))

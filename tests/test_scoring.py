@@ -79,9 +79,9 @@ def test_a_scoring_process_gives_exactly_the_in_process_scores(scorer: ProcessSc
     assert scores == score_posts(ITEMS)
     assert scores[3] is None and scores[0] is not None and scores[0].label == "positive"
     # The copy keys storage would compute from the texts: None under five words.
-    assert scored.copy_keys == [copy_key(text) for text, _ in ITEMS]
-    assert scored.copy_keys[2] is None and scored.copy_keys[0] is not None
-    assert scorer.submit([]).result(timeout=60) == Scores([], [])
+    assert scored.copy_key == [copy_key(text) for text, _ in ITEMS]
+    assert scored.copy_key[2] is None and scored.copy_key[0] is not None
+    assert scorer.submit([]).result(timeout=60) == Scores.of([], [])
 
 
 def test_a_killed_worker_fails_its_page_with_a_typed_error_and_the_next_page_gets_a_new_one(
