@@ -92,15 +92,19 @@ def first_reads_today(session: Session, *, day: str, kind: str, ids: list[int]) 
     unique = list(dict.fromkeys(ids))
     if not unique:
         return 0
-    # One driver-level executemany, its row count the rows inserted (both drivers sum it):
-    # this runs with every page stored, and the ORM's bulk insert with RETURNING cost more
-    # than the page's own posts.
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {BilledRead.__tablename__} (day, kind, item_id) "
-        f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT DO NOTHING"
-    )
+    table = BilledRead.__tablename__
+    if conn.dialect.name == "postgresql":
+        # One statement over an array: psycopg's executemany sends a statement a row, and
+        # this runs with every page stored (a tenth of collection's time on PostgreSQL).
+        sql = (
+            f"INSERT INTO {table} (day, kind, item_id) SELECT %s, %s, unnest(%s::bigint[]) "
+            "ON CONFLICT DO NOTHING"
+        )
+        return int(conn.exec_driver_sql(sql, (day, kind, unique)).rowcount)
+    # One driver-level executemany, its row count the rows inserted: the ORM's bulk insert
+    # with RETURNING cost more than the page's own posts.
+    sql = f"INSERT INTO {table} (day, kind, item_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
     return int(conn.exec_driver_sql(sql, [(day, kind, i) for i in unique]).rowcount)
 
 
