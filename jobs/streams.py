@@ -159,6 +159,7 @@ def _store_pages(
         while (
             batch[-1][0].next_token is not None
             and len(batch) <= READ_AHEAD
+            and not ctx.stop.is_set()  # a stop stores the pages in hand, waits for none
             and (more := ahead.next_asked()) is not None
         ):
             batch.append((more[0], more[1].result()))
