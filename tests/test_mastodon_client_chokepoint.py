@@ -26,24 +26,10 @@ from jobs.errors import (
     Stopped,
 )
 from jobs.platform import Media, ThreadedPlatform
+from tests.support.clients import Driven, FakeTime
 
 T0 = datetime(2026, 8, 1, 13, 50, tzinfo=UTC)
 TOKEN = "9000-CANARY-MASTODON-TOKEN-5e7a1c"
-
-
-class FakeTime:
-    """A monotonic clock that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.mono += seconds
 
 
 def status(sid: str) -> dict[str, Any]:
@@ -133,23 +119,20 @@ def stub() -> Iterator[Stub]:
     server.server.server_close()
 
 
-class Client:
+class Client(Driven):
+    """A MastodonPlatform on the stub whose sleeps move the stub's clock."""
+
     def __init__(self, stub: Stub, **options: Any) -> None:
         self.stub = stub
-        self.time = FakeTime()
-        self.usage: list[tuple[str, int]] = []
+        super().__init__(self._move_stub)
         self.platform = MastodonPlatform(
             base_url=stub.url,
             access_token=TOKEN,
-            monotonic=self.time.monotonic,
-            sleep=self.sleep,
-            usage=lambda endpoint, n: self.usage.append((endpoint, n)),
-            random=lambda: 0.0,
+            **self.knobs(),
             **{"retries": 3, "max_wait_s": 600.0, **options},
         )
 
-    def sleep(self, seconds: float) -> None:
-        self.time.sleep(seconds)
+    def _move_stub(self, seconds: float) -> None:
         self.stub.now += timedelta(seconds=seconds)
 
 

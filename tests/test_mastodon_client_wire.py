@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import logging
-import struct
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,6 +15,7 @@ from bot.mock_api import MockServer, parse_scenario
 from bot.platforms.mastodon import MastodonPlatform
 from jobs.errors import NotFound, PlatformError, PlatformRejected, PlatformUnavailable, RateLimited
 from jobs.platform import Media
+from tests.support.clients import OnMock, tiny_png
 from tests.support.scenarios import (
     ACCOUNT_ID,
     ALICE_ID,
@@ -49,43 +48,17 @@ def mock() -> Iterator[MockServer]:
         yield server
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.mono
-
-
-class Harness:
+class Harness(OnMock):
     """A MastodonPlatform on the mock whose sleeps move the scenario clock."""
 
     def __init__(self, mock: MockServer, **options: Any) -> None:
-        self.mock = mock
-        self.time = FakeTime()
-        self.usage: list[tuple[str, int]] = []
+        super().__init__(mock)
         self.platform = MastodonPlatform(
             base_url=mock.url,
             access_token=options.pop("access_token", TOKEN),
-            monotonic=self.time.monotonic,
-            sleep=self.sleep,
-            usage=lambda endpoint, n: self.usage.append((endpoint, n)),
-            random=lambda: 0.0,
+            **self.knobs(),
             **{"retries": 4, "max_wait_s": 1000.0, **options},
         )
-
-    @property
-    def sleeps(self) -> list[float]:
-        return self.time.sleeps
-
-    def sleep(self, seconds: float) -> None:
-        self.time.sleeps.append(seconds)
-        self.time.mono += seconds
-        self.mock.advance(seconds)
-
-    def requests_to(self, endpoint: str) -> int:
-        return int(self.mock.stats()["requests"].get(endpoint, 0))
 
 
 def thread_of(mock: MockServer, root: str = ROOT) -> list[dict[str, Any]]:
@@ -282,18 +255,6 @@ def test_mentions_since_a_status_a_new_process_has_not_seen(mock: MockServer) ->
 
 
 # -- posting ----------------------------------------------------------------------------------
-
-
-def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def test_a_post_repeated_is_posted_once(mock: MockServer) -> None:

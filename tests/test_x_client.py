@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +34,7 @@ from jobs.errors import (
     UsageError,
 )
 from jobs.platform import Media, User
+from tests.support.clients import FakeTime, OnMock, tiny_png
 from tests.support.scenarios import (
     ACCOUNT_ID,
     BOT_ID,
@@ -49,22 +48,6 @@ from tests.support.scenarios import (
 
 T0 = datetime(2022, 11, 19, 12, 0, tzinfo=UTC)
 HTTP_T0 = "Sat, 19 Nov 2022 12:00:00 GMT"
-
-
-class FakeTime:
-    """A monotonic clock that moves only when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.mono += seconds
 
 
 # -- the platform clock ------------------------------------------------------------------
@@ -430,38 +413,22 @@ def mock_after_the_poll(tmp_path: Path) -> Iterator[MockServer]:
         yield mock
 
 
-class Harness:
+class Harness(OnMock):
     """An XPlatform on the mock whose sleeps move the scenario clock instead of waiting."""
 
     def __init__(self, mock: MockServer, **options: Any) -> None:
-        self.mock = mock
-        self.time = FakeTime()
-        self.usage: list[tuple[str, int]] = []
+        super().__init__(mock)
         credentials = {**CANARIES, **options.pop("credentials", {})}
         self.platform = XPlatform(
             **credentials,
             base_url=options.pop("base_url", mock.url),
-            monotonic=self.time.monotonic,
-            sleep=self.sleep,
-            usage=lambda endpoint, n: self.usage.append((endpoint, n)),
-            random=lambda: 0.0,
+            **self.knobs(),
             **{"retries": 4, "backoff_base_s": 1.0, "max_wait_s": 1000.0, **options},
         )
-
-    @property
-    def sleeps(self) -> list[float]:
-        return self.time.sleeps
-
-    def sleep(self, seconds: float) -> None:
-        self.time.sleep(seconds)
-        self.mock.advance(seconds)
 
     def fault(self, **spec: Any) -> None:
         """Through the control endpoint, as an operator of the mock would."""
         requests.post(f"{self.mock.url}/_mock/faults", json=spec, timeout=10).raise_for_status()
-
-    def requests_to(self, endpoint: str) -> int:
-        return int(self.mock.stats()["requests"].get(endpoint, 0))
 
 
 def assert_no_secret(text: str) -> None:
@@ -846,17 +813,3 @@ def test_no_secret_in_errors_or_debug_logs(
         assert_no_secret(repr(error))
     assert "Making API request" in caplog.text  # tweepy's debug lines were there, masked
     assert_no_secret(caplog.text)
-
-
-def tiny_png() -> bytes:
-    """A valid 1x1 PNG, built by hand so the test needs no imaging library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )

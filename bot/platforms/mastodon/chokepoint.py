@@ -19,40 +19,30 @@ map; the body is decoded here (orjson), and the status code decides:
 - 404 (and 410, gone): ``NotFound``; 401/403: ``PlatformRejected`` naming MASTODON_ACCESS_TOKEN (never its
   value); any other 4xx: ``PlatformRejected`` with Mastodon's ``{"error": ...}`` text
 
-Nothing foreign (Mastodon.py, requests, JSON errors) gets out.
+Nothing foreign (Mastodon.py, requests, JSON errors) gets out. The loop itself (pacing,
+retries, the 429 wait) is every platform's: ``BaseChokepoint``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import mastodon
 import orjson
 import requests
 
-from bot.platforms.clock import PlatformClock
-from bot.platforms.limits import RESET_MARGIN_S, iso_z, limited_wait
+from bot.platforms.chokepoint import BaseChokepoint, Limited, Transient
+from bot.platforms.chokepoint import Usage as Usage
 from bot.platforms.mastodon.pacing import bucket_of, parse_reset, window_from_headers
-from bot.platforms.x.pacing import Backoff, RateLimits
-from bot.platforms.x.redact import redact
-from jobs.errors import (
-    NotFound,
-    PlatformError,
-    PlatformRejected,
-    PlatformUnavailable,
-    RateLimited,
-    Stopped,
-)
+from bot.platforms.redact import redact
+from jobs.errors import NotFound, PlatformError, PlatformRejected
 
 log = logging.getLogger(__name__)
 
-Usage = Callable[[str, int], None]
 Send = Callable[[], object]
 Counter = Callable[[Any], int]
 
@@ -75,40 +65,15 @@ class Answer:
 Call = Callable[[str, Send, "Counter | None"], Answer]
 
 
-@dataclass(frozen=True, slots=True)
-class _Transient:
-    reason: str
-    status: int | None
+class Chokepoint(BaseChokepoint[Answer]):
+    """Mastodon's attempts: a Mastodon.py request, its answer read from the wire; windows per
+    bucket (``pacing.bucket_of``)."""
 
+    api: ClassVar[str] = "Mastodon"
+    log: ClassVar[logging.Logger] = log
 
-@dataclass(frozen=True, slots=True)
-class _Limited:
-    reset_at: datetime | None
-
-
-class Chokepoint:
-    def __init__(
-        self,
-        *,
-        clock: PlatformClock,
-        sleep: Callable[[float], object],
-        usage: Usage | None,
-        max_wait_s: float,
-        retries: int,
-        backoff: Backoff,
-        on_limited: Callable[[str], None] | None = None,
-        stop: threading.Event | None = None,
-    ) -> None:
-        self.clock = clock
-        self.limits = RateLimits()  # keyed by bucket (``pacing.bucket_of``)
-        self._sleep = sleep
-        self._stop = stop
-        self._usage = usage
-        self._on_limited = on_limited
-        self._max_wait_s = max_wait_s
-        self._retries = retries
-        self._backoff = backoff
-        self._local = threading.local()
+    def _window_key(self, endpoint: str) -> str:
+        return bucket_of(endpoint)
 
     # -- the response hook -------------------------------------------------------------
 
@@ -135,62 +100,16 @@ class Chokepoint:
     def call(self, endpoint: str, send: Send, *, count: Counter | None = None) -> Answer:
         """Run ``send`` (one Mastodon.py request) until it is answered with JSON, or raise.
         ``count`` tells the posts read in a body, for the usage callback."""
-        failures = 0
-        limited = 0
-        while True:
-            self._pace(endpoint)
-            outcome = self._attempt(endpoint, send, count)
-            if isinstance(outcome, Answer):
-                return outcome
-            if isinstance(outcome, _Limited):
-                limited += 1
-                if self._on_limited is not None:
-                    self._on_limited(endpoint)
-                wait = self._limited_wait(endpoint, outcome.reset_at, limited)
-                log.warning("Mastodon %s rate-limited (429): waiting %.1fs", endpoint, wait)
-                self._wait(wait, f"for the Mastodon {endpoint} rate-limit reset")
-                self.limits.forget(bucket_of(endpoint))
-                continue
-            failures += 1
-            if failures > self._retries:
-                raise PlatformUnavailable(
-                    redact(
-                        f"Mastodon API {endpoint} unavailable after {failures} attempts "
-                        f"(last: {outcome.reason})"
-                    ),
-                    endpoint=endpoint,
-                    status=outcome.status,
-                )
-            delay = self._backoff.delay(failures - 1)
-            log.warning(
-                "Mastodon %s failed (%s); retry %d of %d in %.1fs",
-                endpoint,
-                redact(outcome.reason),
-                failures,
-                self._retries,
-                delay,
-            )
-            self._wait(delay, f"to retry Mastodon {endpoint}")
+        return self._run(endpoint, lambda: self._attempt(endpoint, send, count))
 
     def pause(self, attempt: int, what: str) -> None:
         """Wait the backoff of ``attempt`` (0 first) before asking again about something the
         server is still doing (an upload being processed); ``Stopped`` on a stop."""
         self._wait(self._backoff.delay(attempt), what)
 
-    def _wait(self, seconds: float, what: str) -> None:
-        """Sleep ``seconds`` unless the job is asked to stop first or meanwhile: then raise
-        Stopped at once, nothing sent (the wiring's sleep waits on the stop event itself)."""
-        self._check_stop(seconds, what)
-        self._sleep(seconds)
-        self._check_stop(seconds, what)
-
-    def _check_stop(self, seconds: float, what: str) -> None:
-        if self._stop is not None and self._stop.is_set():
-            raise Stopped(f"stopped on request while waiting {seconds:.0f}s {what}")
-
     def _attempt(
         self, endpoint: str, send: Send, count: Counter | None
-    ) -> Answer | _Transient | _Limited:
+    ) -> Answer | Transient | Limited:
         self._local.endpoint = endpoint
         self._local.response = None
         error: Exception | None = None
@@ -212,54 +131,20 @@ class Chokepoint:
                     f"Mastodon.py refused to send {endpoint}: {type(error).__name__}",
                     endpoint=endpoint,
                 )
-            return _Transient(_reason_of_failure(error), None)
+            return Transient(_reason_of_failure(error), None)
         status = response.status_code
         if 200 <= status < 300:
             body = _decode(raw)
             self._count(endpoint, count(body) if body is not None and count is not None else 0)
             if body is None:
-                return _Transient(f"malformed JSON body (HTTP {status})", status)
+                return Transient(f"malformed JSON body (HTTP {status})", status)
             return Answer(body=body, next_max_id=_next_max_id(response))
         self._count(endpoint, 0)
         if status == 429:
-            return _Limited(parse_reset(response.headers.get("x-ratelimit-reset")))
+            return Limited(parse_reset(response.headers.get("x-ratelimit-reset")))
         if status >= 400 and status not in (408, 425) and status < 500:
             raise _rejected(endpoint, response, raw)
-        return _Transient(f"HTTP {status} {response.reason or ''}".strip(), status)
-
-    def _count(self, endpoint: str, posts_read: int) -> None:
-        if self._usage is not None:
-            self._usage(endpoint, posts_read)
-
-    # -- rate limits ---------------------------------------------------------------------
-
-    def _pace(self, endpoint: str) -> None:
-        """Before sending: when the bucket's window is spent, wait for its reset or refuse."""
-        window = self.limits.get(bucket_of(endpoint))
-        if window is None or not window.exhausted or window.reset_epoch is None:
-            return
-        now = self.clock.now().timestamp()
-        if window.reset_epoch <= now:
-            return
-        wait = window.reset_epoch - now + RESET_MARGIN_S
-        reset_at = datetime.fromtimestamp(window.reset_epoch, UTC)
-        if wait > self._max_wait_s:
-            raise RateLimited(
-                f"Mastodon API {endpoint} rate limit spent until {iso_z(reset_at)} "
-                f"({wait:.0f}s away; the client waits at most {self._max_wait_s:.0f}s)",
-                endpoint=endpoint,
-                reset_at=reset_at,
-            )
-        log.info("Mastodon %s window spent: waiting %.1fs for its reset", endpoint, wait)
-        self._wait(wait, f"for the Mastodon {endpoint} rate-limit reset")
-        self.limits.forget(bucket_of(endpoint))
-
-    def _limited_wait(self, endpoint: str, reset_at: datetime | None, limited: int) -> float:
-        return limited_wait(
-            api="Mastodon", endpoint=endpoint, now=self.clock.now(), reset_at=reset_at,
-            limited=limited, backoff=self._backoff, max_wait_s=self._max_wait_s,
-            retries=self._retries,
-        )  # fmt: skip
+        return Transient(f"HTTP {status} {response.reason or ''}".strip(), status)
 
 
 def _decode(raw: bytes | None) -> Any:

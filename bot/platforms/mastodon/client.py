@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 import mastodon
 import requests
 
+from bot.platforms import redact
 from bot.platforms.clock import PlatformClock
 from bot.platforms.mastodon import accounts, parse, timeline
 from bot.platforms.mastodon.chokepoint import Answer, Chokepoint, Counter, Send, Usage
 from bot.platforms.mastodon.posting import MEDIA_CHECKS, idempotency_key, upload_media
 from bot.platforms.mastodon.timeline import MENTIONS_PAGE_SIZE, PAGE_SIZE
 from bot.platforms.mastodon.urls import check_base_url, check_id
-from bot.platforms.x import redact
-from bot.platforms.x.pacing import Backoff, Window
+from bot.platforms.pacing import Window
 from jobs.errors import NotFound, PlatformRejected, PlatformUnavailable, UsageError
 from jobs.platform import Media, Page, Poll, Post, Thread, User
 
@@ -77,24 +77,15 @@ class MastodonPlatform:
             raise UsageError("retries and max_wait_s must not be negative")
         self.base_url = check_base_url(base_url)
         redact.register(access_token)
-        self.clock = clock or PlatformClock(
-            monotonic=monotonic, probe=self._probe, initial=initial_time
-        )
-        if sleep is None:
-            sleep = stop.wait if stop is not None else time.sleep
-        self._chokepoint = Chokepoint(
-            clock=self.clock,
-            sleep=sleep,
-            stop=stop,
-            usage=usage,
-            max_wait_s=max_wait_s,
-            retries=retries,
-            backoff=Backoff(base_s=backoff_base_s, cap_s=backoff_cap_s, random=random),
-            on_limited=on_rate_limited,
-        )
+        self._chokepoint = Chokepoint.wired(
+            clock=clock, monotonic=monotonic, probe=self._probe, initial=initial_time, sleep=sleep,
+            stop=stop, usage=usage, max_wait_s=max_wait_s, retries=retries, random=random,
+            backoff_base_s=backoff_base_s, backoff_cap_s=backoff_cap_s, on_limited=on_rate_limited,
+        )  # fmt: skip
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._session = requests.Session()
         self._session.hooks["response"].append(self._chokepoint.on_response)
+        self.clock = self._chokepoint.clock  # shared, or its own (probed through the session)
         self._api = mastodon.Mastodon(
             access_token=access_token,
             api_base_url=self.base_url,

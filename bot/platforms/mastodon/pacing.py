@@ -6,7 +6,7 @@ endpoint as X does, and sends its ``X-RateLimit-Reset`` as an ISO 8601 time
 their own (statuses 300 per 3 hours, media 30 per 30 minutes), reported on their answers. So
 windows are kept per *bucket*: ``statuses`` for ``create_status``, ``media`` for
 ``media_upload``, and ``api`` for every other request. The window itself and its bookkeeping are
-the X client's (``bot.platforms.x.pacing``): only the headers' reading differs.
+every platform's (``bot.platforms.pacing``): only the headers' reading differs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from bot.platforms.x.pacing import Window
+from bot.platforms.pacing import Window
 
 _BUCKETS = {"create_status": "statuses", "media_upload": "media"}
 

@@ -3,8 +3,7 @@
 - ``client``: ``XPlatform``, the ``jobs.platform.Platform`` the jobs are handed
 - ``chokepoint``: the one path to the network (pacing, retries, error mapping)
 - ``transport``: the requests adapter (``X_API_BASE_URL``, timeouts)
-- ``pacing``: rate-limit windows and backoff; ``parse``: JSON bodies -> records
-- ``redact``: credential values kept out of messages and tweepy's debug log
+- ``pacing``: rate-limit windows from ``x-rate-limit-*``; ``parse``: JSON bodies -> records
 """
 
 from bot.platforms.x.client import XPlatform

@@ -15,13 +15,14 @@ from typing import Any
 import requests
 import tweepy
 
+from bot.platforms import redact
 from bot.platforms.clock import PlatformClock
-from bot.platforms.x import parse, redact
+from bot.platforms.pacing import Window
+from bot.platforms.x import parse
 from bot.platforms.x.billing import Biller, Billing, without_links
 from bot.platforms.x.chokepoint import Chokepoint, Send, Usage
 from bot.platforms.x.ids import oldest_searchable_id
 from bot.platforms.x.media import MediaUploader
-from bot.platforms.x.pacing import Backoff, Window
 from bot.platforms.x.transport import TWEEPY_HOSTS, XTransport, equip
 from jobs.errors import NotFound, PlatformRejected, PlatformUnavailable, UsageError
 from jobs.platform import Media, Page, Poll, Post, User
@@ -110,22 +111,12 @@ class XPlatform:
         self._biller = Biller(billing)
 
         # Clients of one process may share a clock: any answer to any of them moves it.
-        self.clock = clock or PlatformClock(
-            monotonic=monotonic, probe=self._probe, initial=initial_time
-        )
-        if sleep is None:
-            # Waits (rate-limit resets, retry backoff) end early when the job is asked to stop.
-            sleep = stop.wait if stop is not None else time.sleep
-        self._chokepoint = Chokepoint(
-            clock=self.clock,
-            sleep=sleep,
-            stop=stop,
-            usage=usage,
-            max_wait_s=max_wait_s,
-            retries=retries,
-            backoff=Backoff(base_s=backoff_base_s, cap_s=backoff_cap_s, random=random),
-            on_limited=on_rate_limited,
-        )
+        self._chokepoint = Chokepoint.wired(
+            clock=clock, monotonic=monotonic, probe=self._probe, initial=initial_time, sleep=sleep,
+            stop=stop, usage=usage, max_wait_s=max_wait_s, retries=retries, random=random,
+            backoff_base_s=backoff_base_s, backoff_cap_s=backoff_cap_s, on_limited=on_rate_limited,
+        )  # fmt: skip
+        self.clock = self._chokepoint.clock
         self._transport = XTransport(base_url=base_url, timeout=(connect_timeout_s, read_timeout_s))
         # tweepy's own waiting stays off: it sleeps on the local clock, outside our pacing.
         self._client = tweepy.Client(

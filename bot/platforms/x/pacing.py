@@ -1,23 +1,13 @@
-"""Rate-limit windows learnt from ``x-rate-limit-*`` headers, and the retry backoff."""
+"""Rate-limit windows learnt from ``x-rate-limit-*`` headers. The window, its bookkeeping and
+the retry backoff are every platform's (``bot.platforms.pacing``), named here as well."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
+from bot.platforms.pacing import Backoff, RateLimits, Window
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One endpoint's rate-limit window as X last described it."""
-
-    limit: int | None
-    remaining: int | None
-    reset_epoch: int | None  # epoch seconds on the platform's clock
-
-    @property
-    def exhausted(self) -> bool:
-        return self.remaining is not None and self.remaining <= 0
+__all__ = ["Backoff", "RateLimits", "Window", "window_from_headers"]
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -40,44 +30,3 @@ def window_from_headers(headers: Mapping[str, str]) -> Window | None:
     if window.limit is None and window.remaining is None and window.reset_epoch is None:
         return None
     return window
-
-
-class RateLimits:
-    """The last window seen per endpoint name; shared by the threads using one client."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._windows: dict[str, Window] = {}
-
-    def record(self, endpoint: str, window: Window) -> None:
-        with self._lock:
-            self._windows[endpoint] = window
-
-    def get(self, endpoint: str) -> Window | None:
-        with self._lock:
-            return self._windows.get(endpoint)
-
-    def forget(self, endpoint: str) -> None:
-        """After waiting out a window the old figures are stale: the next answer tells."""
-        with self._lock:
-            self._windows.pop(endpoint, None)
-
-    def snapshot(self) -> dict[str, Window]:
-        with self._lock:
-            return dict(self._windows)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with jitter: ``min(cap, base * 2**n)`` times 0.5..1."""
-
-    base_s: float
-    cap_s: float
-    random: Callable[[], float]
-
-    def delay(self, attempt: int) -> float:
-        """The wait before retry number ``attempt`` (0 for the first retry)."""
-        ceiling = min(self.cap_s, self.base_s * (2 ** min(attempt, 32)))
-        # Half fixed, half random: never zero (no hot loop), and clients that failed together
-        # do not retry in lock-step.
-        return ceiling * (0.5 + 0.5 * self.random())
