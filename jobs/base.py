@@ -83,9 +83,11 @@ class JobContext:
                 yield tx
                 pending = self.usage.flush(tx)
         except BaseException:
-            if pending:
+            if pending is not None:
                 self.usage.restore(pending)
             raise
+        if pending is not None:
+            self.usage.settle(pending)
 
     def read(self) -> AbstractContextManager[Tx]:
         """A read-only session; objects loaded stay readable after it closes."""

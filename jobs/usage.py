@@ -30,12 +30,15 @@ class Dated:
     charge: Charge
 
 
-@dataclass
+@dataclass(eq=False)
 class Pending:
-    """Counts not yet stored: (endpoint, requests, posts read), and the charges."""
+    """Counts not yet stored: (endpoint, requests, posts read), and the charges; once
+    written by ``flush``, the posts they read and what they cost as priced there."""
 
     counts: list[tuple[str, int, int]] = field(default_factory=list)
     charges: list[Dated] = field(default_factory=list)
+    reads: int = 0
+    mills: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.counts or self.charges)
@@ -76,6 +79,10 @@ class UsageMeter:
         self._reads: Counter[str] = Counter()
         self._charges: list[Dated] = []
         self._stored: _Stored | None = None
+        # Written by flush in a transaction not yet committed: still counted against the
+        # caps, or a read made meanwhile (on the read-ahead thread) would see the month's
+        # reads short by them until the commit, and read past the cap.
+        self._inflight: list[Pending] = []
         self._pruned_day: str | None = None
 
     def month(self) -> str:
@@ -95,15 +102,19 @@ class UsageMeter:
 
     def flush(self, session: Tx) -> Pending:
         """Write pending counts and charges inside the caller's transaction; returns them, for
-        ``restore`` should that transaction not commit."""
+        ``settle`` once that transaction commits, or ``restore`` should it not. Until then
+        they are still counted (``posts_read_this_month``, ``usd_this_month``)."""
         with self._lock:
             pending = Pending(
                 [(e, self._requests[e], self._reads[e]) for e in self._requests],
                 self._charges,
             )
+            pending.reads = sum(r for _, _, r in pending.counts)
+            pending.mills = _full_price(pending.charges)  # until priced below
             self._requests.clear()
             self._reads.clear()
             self._charges = []
+            self._inflight.append(pending)
         month = self.month()
         try:
             mills = self._price(session, pending.charges)
@@ -125,15 +136,23 @@ class UsageMeter:
             self.restore(pending)
             raise
         with self._lock:
+            pending.mills = spent
+        return pending
+
+    def settle(self, pending: Pending) -> None:
+        """``flush``'s transaction committed: what it wrote is now the store's."""
+        month = self.month()
+        with self._lock:
+            if not self._forget(pending):
+                return
             stored = self._stored
             if stored is not None and stored.month == month:
                 self._stored = _Stored(
                     month,
                     stored.read_at,
-                    stored.posts_read + sum(r for _, _, r in pending.counts),
-                    stored.usd_mills + spent,
+                    stored.posts_read + pending.reads,
+                    stored.usd_mills + pending.mills,
                 )
-        return pending
 
     def _price(self, session: Tx, charges: list[Dated]) -> Counter[str]:
         """Each charge's cost by endpoint: reads billed only for ids first read that day."""
@@ -154,12 +173,21 @@ class UsageMeter:
         """Counts ``flush`` wrote in a transaction that did not commit: counted again, to be
         written by the next one (the requests were made, whatever became of the store)."""
         with self._lock:
+            self._forget(pending)
             for endpoint, requests, reads in pending.counts:
                 self._requests[endpoint] += requests
                 self._reads[endpoint] += reads
             self._charges = pending.charges + self._charges
             self._stored = None  # it counted them as stored: read the store again
             self._pruned_day = None
+
+    def _forget(self, pending: Pending) -> bool:
+        """Takes ``pending`` off the in-flight list (under the lock); whether it was on it."""
+        for i, flushed in enumerate(self._inflight):
+            if flushed is pending:
+                del self._inflight[i]
+                return True
+        return False
 
     def _current(self) -> _Stored:
         month = self.month()
@@ -177,14 +205,18 @@ class UsageMeter:
         process's own since then."""
         cached = self._current()
         with self._lock:
-            return cached.posts_read + sum(self._reads.values())
+            inflight = sum(p.reads for p in self._inflight)
+            return cached.posts_read + inflight + sum(self._reads.values())
 
     def usd_this_month(self) -> float:
         """The month's estimated bill: stored (every process's), plus this process's charges
         not yet stored, at full price (a read they repeat today is billed once when stored)."""
         cached = self._current()
         with self._lock:
-            unstored = sum(
-                d.charge.mills * (len(d.charge.ids) if d.charge.kind else 1) for d in self._charges
-            )
+            unstored = _full_price(self._charges) + sum(p.mills for p in self._inflight)
         return (cached.usd_mills + unstored) / 1000
+
+
+def _full_price(charges: list[Dated]) -> int:
+    """What ``charges`` cost at most, in mills: every read billed (repeats are not yet known)."""
+    return sum(d.charge.mills * (len(d.charge.ids) if d.charge.kind else 1) for d in charges)
