@@ -115,8 +115,15 @@ def pollbot(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         monkeypatch.chdir(tmp_path)
+        # configure_logging replaces the root's handlers and sets levels (the root's, and
+        # third-party loggers' such as tweepy's): all put back afterwards, for later tests.
         root = logging.getLogger()
-        handlers, level = list(root.handlers), root.level
+        handlers = list(root.handlers)
+        levels = {
+            logger: logger.level
+            for logger in [root, *logging.root.manager.loggerDict.values()]
+            if isinstance(logger, logging.Logger)
+        }
         out, err = io.StringIO(), io.StringIO()
         code = 0
         try:
@@ -129,7 +136,9 @@ def pollbot(
                 root.removeHandler(handler)
             for handler in handlers:
                 root.addHandler(handler)
-            root.setLevel(level)
+            for logger in [root, *logging.root.manager.loggerDict.values()]:
+                if isinstance(logger, logging.Logger):  # those made meanwhile: NOTSET
+                    logger.setLevel(levels.get(logger, logging.NOTSET))
         return Outcome(code, out.getvalue(), _LOG_TIME.sub("", err.getvalue())), spy
 
     yield run
