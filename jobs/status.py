@@ -1,4 +1,6 @@
-"""What ``pollbot status`` shows, gathered from the store as plain data."""
+"""What ``pollbot status`` shows, gathered from the store as plain data: from the SQLAlchemy
+``Database`` (the daemon's report, the command's fallback) or the direct read path
+(``storage.direct``), through the same reads (``storage.reads``)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,20 @@ from datetime import datetime, timedelta
 
 from jobs.clock import iso
 from jobs.pricing import usd
-from jobs.subjects import Subject
-from jobs.tracking import subject_json
-from storage.engine import Database
-from storage.events import recent_events
-from storage.heartbeat import heartbeat
-from storage.leases import current_leases
-from storage.runs import last_errors, last_runs
-from storage.subjects import list_subjects
-from storage.summaries import WAITING, list_summaries
-from storage.usage import latest_month, month_usage
+from jobs.tracked import subject_json
+from storage.reads import (
+    Store,
+    Subject,
+    current_leases,
+    heartbeat,
+    last_errors,
+    last_runs,
+    latest_month,
+    list_subjects,
+    month_usage,
+    recent_events,
+    waiting_windows,
+)
 
 HEARTBEAT_STALE = timedelta(minutes=3)
 
@@ -58,15 +64,15 @@ class StatusReport:
 
 
 def gather_status(
-    db: Database,
+    db: Store,
     *,
     now: datetime,
     cap: int,
     budget_usd: float = 50.0,
     job_names: tuple[str, ...] = (),
 ) -> StatusReport:
-    with db.read() as session:
-        beat = heartbeat(session)
+    with db.read() as source:
+        beat = heartbeat(source)
         alive = bool(beat and beat.stopped_at is None and now - beat.heartbeat_at < HEARTBEAT_STALE)
         daemon = {
             "alive": alive,
@@ -76,8 +82,8 @@ def gather_status(
             "heartbeat_at": iso(beat.heartbeat_at) if beat else None,
             "stopped_at": iso(beat.stopped_at) if beat else None,
         }
-        leases = {lease.job: lease for lease in current_leases(session, now=now)}
-        runs = last_runs(session)
+        leases = {lease.job: lease for lease in current_leases(source, now=now)}
+        runs = last_runs(source)
         jobs = []
         for name in sorted(set(job_names) | set(runs) | set(leases)):
             run = runs.get(name)
@@ -106,22 +112,19 @@ def gather_status(
                     else None,
                 }
             )
-        month = latest_month(session) or f"{now:%Y-%m}"
-        usage = month_usage(session, month)
-        mastodon = month_usage(session, month, platform="mastodon")
+        month = latest_month(source) or f"{now:%Y-%m}"
+        usage = month_usage(source, month)
+        mastodon = month_usage(source, month, platform="mastodon")
         errors = [
             {"job": r.job, "at": iso(r.finished_at or r.started_at), "error": r.error}
-            for r in last_errors(session)
+            for r in last_errors(source)
         ]
         events = [
             {"at": iso(e.at), "kind": e.kind, "job": e.job, "message": e.message}
-            for e in recent_events(session)
+            for e in recent_events(source)
         ]
-        waiting = {
-            w.subject.stored_id: (w.window_end, w.collected_through)
-            for w in list_summaries(session, states=(WAITING,))
-        }
-        subjects = list_subjects(session)  # what ``track list`` shows, in the same read
+        waiting = waiting_windows(source)
+        subjects = list_subjects(source)  # what ``track list`` shows, in the same read
     api_usage: dict[str, object] = {
         "month": usage.month,
         "requests": usage.requests,

@@ -5,38 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jobs.clock import iso
 from jobs.errors import NotFound, UsageError
 from jobs.subjects import Subject, parse_account, parse_poll
+from jobs.tracked import subject_json as subject_json
+from jobs.tracked import tracked as tracked
 from storage.engine import Database
 from storage.subjects import (
     add_subject,
     deactivate_subject,
     get_subject,
-    list_subjects,
     set_account_user,
 )
 
 if TYPE_CHECKING:  # a type only: ``track list`` and ``status`` load no platform interface
     from jobs.platform import Platform
-
-
-def subject_json(subject: Subject) -> dict[str, object]:
-    """A tracked subject as ``track list --json`` and ``status --json`` show it."""
-    return {
-        "kind": subject.kind,
-        "platform": subject.platform,
-        "key": subject.key,
-        "subject_key": subject.subject_key,
-        "added_at": iso(subject.added_at),
-        "display": subject.display,
-        "source": subject.source,
-        "closed_at": iso(subject.closed_at),
-        "renamed": subject.renamed,
-        "failure": subject.failure,
-        "failed_at": iso(subject.failed_at),
-        "collected_through": iso(subject.collected_through),
-    }
 
 
 def track(
@@ -79,11 +61,6 @@ def untrack(db: Database, subject: Subject) -> bool:
     """Stop following; stored posts and summaries stay. False when it was not followed."""
     with db.write() as tx:
         return deactivate_subject(tx, subject.kind, subject.key, platform=subject.platform)
-
-
-def tracked(db: Database) -> list[Subject]:
-    with db.read() as session:
-        return list_subjects(session)
 
 
 def track_configured(

@@ -28,3 +28,9 @@ class DatabaseLost(StorageError):
 
 class DatabaseFailed(StorageError):
     """Any other error the database raised, in one line like ``DatabaseLost``'s."""
+
+
+class DirectReadFailed(StorageError):
+    """A read on the direct path (``storage.direct``, no SQLAlchemy) failed: the command starts
+    over on the SQLAlchemy path, which says what is wrong. Carries the driver error's type
+    only, never its text."""

@@ -1,4 +1,5 @@
-"""The daemon's heartbeat: one row per daemon name, beaten every few seconds."""
+"""The daemon's heartbeat: one row per daemon name, beaten every few seconds (read by
+``storage.reads.heartbeat``)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,3 @@ def stop_beat(session: Session, *, name: str, pid: int, now: datetime) -> None:
     session.execute(
         update(Heartbeat).where(Heartbeat.name == name, Heartbeat.pid == pid).values(stopped_at=now)
     )
-
-
-def heartbeat(session: Session, name: str = "daemon") -> Heartbeat | None:
-    return session.get(Heartbeat, name)

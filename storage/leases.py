@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -10,32 +9,12 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
 from storage.models import JobLease
-
-
-@dataclass(frozen=True, slots=True)
-class LeaseInfo:
-    job: str
-    holder: str
-    host: str
-    pid: int
-    acquired_at: datetime
-    expires_at: datetime
-
-    def describe(self) -> str:
-        return f"{self.holder} (pid {self.pid} on {self.host}, until {self.expires_at:%H:%M:%S}Z)"
+from storage.reads import LeaseInfo, lease_info
+from storage.reads import current_leases as current_leases
 
 
 def _info(row: JobLease) -> LeaseInfo | None:
-    if row.holder is None or row.expires_at is None:
-        return None
-    return LeaseInfo(
-        row.job,
-        row.holder,
-        row.host or "?",
-        row.pid or 0,
-        row.acquired_at or row.expires_at,
-        row.expires_at,
-    )
+    return lease_info(row.job, row.holder, row.host, row.pid, row.acquired_at, row.expires_at)
 
 
 def lock_lease(session: Session, *, job: str) -> JobLease:
@@ -93,8 +72,3 @@ def release_lease(
     session.execute(
         query.values(holder=None, host=None, pid=None, acquired_at=None, expires_at=None)
     )
-
-
-def current_leases(session: Session, *, now: datetime) -> list[LeaseInfo]:
-    query = select(JobLease).where(JobLease.expires_at > now).order_by(JobLease.job)
-    return [info for row in session.scalars(query) if (info := _info(row)) is not None]

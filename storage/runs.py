@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import JobRun
+from storage.reads import last_errors as last_errors
+from storage.reads import last_runs as last_runs
 
 
 def start_run(
@@ -65,24 +67,3 @@ def run_history(session: Session, *, job: str | None = None, limit: int = 20) ->
     return list(
         session.scalars(q.order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit))
     )
-
-
-def last_runs(session: Session) -> dict[str, JobRun]:
-    """The newest run of each job: one short index lookup per job (ix_job_runs_job_started),
-    not a scan of the whole history, which grows by a run a minute."""
-    out: dict[str, JobRun] = {}
-    for job in list(session.scalars(select(JobRun.job).distinct())):
-        newest = select(JobRun).where(JobRun.job == job)
-        newest = newest.order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
-        out[job] = session.scalars(newest).one()
-    return out
-
-
-def last_errors(session: Session, *, limit: int = 5) -> list[JobRun]:
-    q = (
-        select(JobRun)
-        .where(JobRun.status == "failed")
-        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(q))

@@ -5,21 +5,10 @@ loads Alembic (``storage.migrate``) to be upgraded.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import text
 
 from storage.engine import Database
-
-_VERSIONS = Path(__file__).with_name("migrations") / "versions"
-
-
-def newest_revision() -> str:
-    """The newest migration's revision. Each file in migrations/versions is
-    ``NNNN_what.py`` declaring ``revision = "NNNN"``, each revising the one before, so the
-    highest number is Alembic's head (tests/test_migrations.py checks the two agree)."""
-    numbers = sorted(p.name.split("_", 1)[0] for p in _VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
-    return numbers[-1]
+from storage.revision import newest_revision
 
 
 def stored_revision(db: Database) -> str | None:

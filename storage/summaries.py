@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_for
 from storage.models import SubjectPost, SubjectRow, SummaryPart, SummaryRow
+from storage.reads import WAITING as WAITING
 from storage.rows import update_row
 from storage.subjects import Subject, _subject
 
@@ -78,7 +79,6 @@ _SUMMARY_FIELDS = (
     "id", "window_start", "window_end", "final", "state", "created_at", "error", "counts",
     "collected_through",
 )  # fmt: skip
-WAITING = "waiting"
 
 
 def _window(

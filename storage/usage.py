@@ -3,22 +3,14 @@ the posts and users billed today (X bills one read twice in a UTC day once)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import upsert_for
 from storage.models import ApiUsage, BilledRead
-
-
-@dataclass(frozen=True, slots=True)
-class MonthUsage:
-    month: str
-    requests: int
-    posts_read: int
-    by_endpoint: dict[str, tuple[int, int]]  # endpoint -> (requests, posts read)
-    usd_mills: int = 0  # the estimated bill, in tenths of a US cent
+from storage.reads import MonthUsage as MonthUsage
+from storage.reads import latest_month as latest_month
+from storage.reads import month_usage as month_usage
 
 
 def record_usage(
@@ -51,22 +43,6 @@ def record_usage(
     )
     # On the transaction's connection: the ORM's execute of a Core statement costs more.
     session.connection().execute(upsert, values)
-
-
-def month_usage(session: Session, month: str, *, platform: str = "x") -> MonthUsage:
-    """The month's use of ``platform``'s API."""
-    columns = (ApiUsage.endpoint, ApiUsage.requests, ApiUsage.posts_read, ApiUsage.usd_mills)
-    rows = session.execute(
-        select(*columns).where(ApiUsage.month == month, ApiUsage.platform == platform)
-    ).all()
-    by_endpoint = {r.endpoint: (int(r.requests), int(r.posts_read)) for r in rows}
-    return MonthUsage(
-        month=month,
-        requests=sum(v[0] for v in by_endpoint.values()),
-        posts_read=sum(v[1] for v in by_endpoint.values()),
-        by_endpoint=by_endpoint,
-        usd_mills=sum(int(r.usd_mills) for r in rows),
-    )
 
 
 def posts_read(session: Session, month: str) -> int:
@@ -111,9 +87,3 @@ def first_reads_today(session: Session, *, day: str, kind: str, ids: list[int]) 
 def forget_reads_before(session: Session, day: str) -> None:
     """Billed reads of days before ``day`` no longer matter: X bills each day afresh."""
     session.execute(delete(BilledRead).where(BilledRead.day < day))
-
-
-def latest_month(session: Session) -> str | None:
-    """The newest month with any recorded use."""
-    query = select(func.max(ApiUsage.month))
-    return session.scalar(query)

@@ -1,8 +1,9 @@
 """Each command imports only what it needs: ``pollbot --help`` and ``pollbot score`` load no
 database, platform client, scheduler, twitter-text or charts; ``pollbot status`` and
-``pollbot track list`` load the store and the configuration's checks, and nothing of the jobs,
-the platforms or the migrations (each checked in a child process of its own, reading its
-``sys.modules``). How fast that makes them is bench/cli.py's to show, not a test's."""
+``pollbot track list`` on a current store read it directly (``storage.direct``): none of
+those either, SQLAlchemy included, and nothing of the jobs, the platforms or the migrations
+(each checked in a child process of its own, reading its ``sys.modules``). How fast that makes
+them is bench/cli.py's to show, not a test's."""
 
 from __future__ import annotations
 
@@ -56,9 +57,22 @@ def test_store_reading_commands_load_no_jobs_platforms_or_migrations(
     modules = imported_by(*args, env=env, cwd=tmp_path)
     loaded = sorted(m for m in modules if m.startswith(NOT_FOR_READS))
     assert loaded == []
-    # The database's own dialect only: the other one is a tenth of a second of imports.
-    other = "postgresql" if db_url.startswith("sqlite") else "sqlite"
-    assert f"sqlalchemy.dialects.{other}" not in modules
+    # Read directly: no SQLAlchemy, no scheduler (the cron is not checked), and on SQLite
+    # no PostgreSQL driver.
+    assert heavy_in(modules) == []
+    assert "storage.direct" in modules and "bot.config.checks" not in modules
+    if db_url.startswith("sqlite"):
+        assert not any(m == "psycopg" or m.startswith("psycopg.") for m in modules)
+
+
+def test_store_reading_commands_on_a_store_behind_load_what_migrating_needs(
+    tmp_path: Path,
+) -> None:
+    """An empty store is read the usual way (SQLAlchemy, migrated): the direct path declined."""
+    env = clean_env(POLLBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}")
+    modules = imported_by("status", env=env, cwd=tmp_path)
+    assert "sqlalchemy" in modules and "storage.migrate" in modules
+    assert "apscheduler" not in modules  # the cron is not these commands' to check
 
 
 def test_help_lists_every_command_by_its_summary_without_loading_it() -> None:

@@ -42,7 +42,7 @@ COMMANDS = {
     ),
     "summary": Lazy("bot.cli.summary", "summary", "Summaries before they are posted."),
     "track": Lazy("bot.cli.track", "track", "Follow an account or a poll (kept in the database)."),
-    "untrack": Lazy("bot.cli.track", "untrack", "Stop following SUBJECT; what was stored stays."),
+    "untrack": Lazy("bot.cli.follow", "untrack", "Stop following SUBJECT; what was stored stays."),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.cli.base import echo_json, get_settings, json_option
-from bot.cli.store import get_db
+from bot.cli.reads import read_store
 from bot.registry import JOB_NAMES
 from jobs.status import StatusReport, gather_status
 
@@ -70,14 +70,17 @@ def status(ctx: click.Context, as_json: bool) -> None:
     Example:
       pollbot status --json
     """
-    db = get_db(ctx)
     settings = get_settings(ctx)
-    report = gather_status(
-        db,
-        now=datetime.now(UTC),  # wall-clock time, as the daemon's heartbeat and leases keep
-        cap=settings.monthly_post_reads,
-        budget_usd=settings.monthly_budget_usd,
-        job_names=JOB_NAMES,
+    now = datetime.now(UTC)  # wall-clock time, as the daemon's heartbeat and leases keep
+    report = read_store(
+        ctx,
+        lambda store: gather_status(
+            store,
+            now=now,
+            cap=settings.monthly_post_reads,
+            budget_usd=settings.monthly_budget_usd,
+            job_names=JOB_NAMES,
+        ),
     )
     if as_json:
         echo_json(report.to_json())

@@ -4,7 +4,10 @@ APScheduler (fields in range, a time it ever fires).
 
 Every command that builds the App checks them (``load_settings``, through
 ``bot.cli.context.get_app``); ``pollbot score`` and ``--help`` use neither the database nor
-the scheduler, and skip these imports (a third of a second at every start).
+the scheduler, and skip these imports (a third of a second at every start). The commands that
+only read or change the store (``status``, ``track list``, ``track poll``, ``untrack``) have
+no schedule: they check the database URL alone (``bot.config.database_url``, when they open
+the store with SQLAlchemy), and a bad cron does not stop them.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.config.database_url import check_database_url
 from bot.config.settings import ConfigError, Settings, read_settings
 from jobs.errors import shown
-from storage.engine import parse_url, redact_url
-from storage.errors import DatabaseURLInvalid, StorageError
 
 
 def load_settings(
@@ -31,15 +33,7 @@ def load_settings(
 
 def check_settings(settings: Settings) -> Settings:
     """``settings`` with the database URL and the cron checked; ConfigError on a bad one."""
-    url = settings.database_url
-    try:
-        parse_url(url)
-    except StorageError as exc:
-        why = f" ({exc.reason})" if isinstance(exc, DatabaseURLInvalid) and exc.reason else ""
-        raise ConfigError(
-            f"POLLBOT_DATABASE_URL={redact_url(url)!r}: expected a SQLAlchemy URL like "
-            f"sqlite:///pollbot.db or postgresql+psycopg://user@host/db{why}"
-        ) from None
+    check_database_url(settings)
     try:
         check_cron(settings.summary_cron, settings.timezone)
     except ValueError as exc:

@@ -34,6 +34,6 @@ def imported_by(*args: str, env: dict[str, str], cwd: Path) -> set[str]:
         return set(out.read_text().split())
 
 
-def heavy_in(modules: set[str]) -> list[str]:
-    """The HEAVY libraries among ``modules``."""
-    return [lib for lib in HEAVY if any(m == lib or m.startswith(lib + ".") for m in modules)]
+def heavy_in(modules: set[str], libs: tuple[str, ...] = HEAVY) -> list[str]:
+    """The HEAVY libraries (or ``libs``) among ``modules``."""
+    return [lib for lib in libs if any(m == lib or m.startswith(lib + ".") for m in modules)]
