@@ -70,16 +70,27 @@ def to_rows(
     return rows
 
 
+def pages_to_rows(
+    pages: Sequence[tuple[Page, Scores]], *, fetched_at: datetime, platform: str = X
+) -> list[NewPost]:
+    """``to_rows`` of each page with its scores, one list, in page order."""
+    return [
+        row
+        for page, scores in pages
+        for row in to_rows(page.posts, scores, fetched_at=fetched_at, platform=platform)
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredSink:
     """A stream sink whose pages are handed to the scorer the moment they arrive and stored,
     with their scores, when their turn comes (see ``jobs.streams.Sink``)."""
 
     scorer: Scorer
-    store_page: Callable[[Tx, Page, Scores], int]
+    store_pages: Callable[[Tx, Sequence[tuple[Page, Scores]]], int]
 
     def prepare(self, page: Page) -> Future[Scores]:
         return self.scorer.submit([(p.text, p.lang) for p in page.posts])
 
-    def store(self, session: Tx, page: Page, prepared: Scores) -> int:
-        return self.store_page(session, page, prepared)
+    def store(self, session: Tx, pages: Sequence[tuple[Page, Scores]]) -> int:
+        return self.store_pages(session, pages)

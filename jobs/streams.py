@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -49,12 +49,14 @@ ANSWER_SLACK = timedelta(seconds=1)
 class Sink(Protocol[P]):
     """What a stream does with its pages: ``prepare`` as soon as a page arrives (on the
     read-ahead thread: start work that runs meanwhile, such as scoring in another process);
-    ``store`` in the page's transaction, in page order, with the result of that work, which
-    is waited for before the transaction opens (no write lock is held while waiting)."""
+    ``store`` the pages of one transaction, in page order, each with the result of that work,
+    which is waited for before the transaction opens (no write lock is held while waiting).
+    One call for them all: on PostgreSQL every statement is a round trip. Returns how many
+    were new."""
 
     def prepare(self, page: Page) -> Future[P]: ...
 
-    def store(self, session: Tx, page: Page, prepared: P) -> int: ...
+    def store(self, session: Tx, pages: Sequence[tuple[Page, P]]) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +70,8 @@ class Plain:
         done.set_result(None)
         return done
 
-    def store(self, session: Tx, page: Page, prepared: None) -> int:
-        return self.store_page(session, page)
+    def store(self, session: Tx, pages: Sequence[tuple[Page, None]]) -> int:
+        return sum(self.store_page(session, page) for page, _ in pages)
 
 
 @dataclass
@@ -174,15 +176,14 @@ def _store_pages(
         # Not durable: a page lost to a database crash just after its commit has its cursor
         # lost with it, and is fetched again; its commit need not wait for the disk.
         with ctx.write(durable=False) as tx:
-            stored = [
-                sink.store(tx, page, prepared) if page.posts else 0 for page, prepared in batch
-            ]
+            holding = [(page, prepared) for page, prepared in batch if page.posts]
+            new = sink.store(tx, holding) if holding else 0
             save_cursor(tx, state, now=ctx.clock.now())
-        for (page, _), new in zip(batch, stored, strict=True):
-            result.pages += 1
-            result.seen += len(page.posts)
-            result.new += new
-            ctx.progress.update(pages=1, seen=len(page.posts), new=new)
+        seen = sum(len(page.posts) for page, _ in batch)
+        result.pages += len(batch)
+        result.seen += seen
+        result.new += new
+        ctx.progress.update(pages=len(batch), seen=seen, new=new)
         if last:
             result.complete = True
             result.complete_through = state.complete_through

@@ -155,18 +155,22 @@ class UsageMeter:
                 )
 
     def _price(self, session: Tx, charges: list[Dated]) -> Counter[str]:
-        """Each charge's cost by endpoint: reads billed only for ids first read that day."""
+        """Each charge's cost by endpoint: reads billed only for ids first read that day.
+        The reads of the charges alike (day, kind, endpoint and price: a transaction's pages
+        of one stream) are recorded by one statement, in the order they were made."""
         mills: Counter[str] = Counter()
+        alike: dict[tuple[str, str, str, int], list[int]] = {}
         for dated in charges:
             c = dated.charge
             if c.kind is None:
                 mills[c.endpoint] += c.mills
                 continue
-            if self._pruned_day != dated.day:
-                forget_reads_before(session, dated.day)
-                self._pruned_day = dated.day
-            new = first_reads_today(session, day=dated.day, kind=c.kind, ids=list(c.ids))
-            mills[c.endpoint] += new * c.mills
+            alike.setdefault((dated.day, c.kind, c.endpoint, c.mills), []).extend(c.ids)
+        for (day, kind, endpoint, each), ids in alike.items():
+            if self._pruned_day != day:
+                forget_reads_before(session, day)
+                self._pruned_day = day
+            mills[endpoint] += first_reads_today(session, day=day, kind=kind, ids=ids) * each
         return mills
 
     def restore(self, pending: Pending) -> None:

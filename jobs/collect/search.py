@@ -5,7 +5,7 @@ to it, a poll's conversation) read newest first, page by page, under its cursor
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from jobs.base import JobContext
@@ -39,8 +39,8 @@ class SearchCollector:
                 return
             yield from pages
 
-        def own(tx: Tx, page: Page, scores: Scores) -> int:
-            return store_own(ctx, tx, account, page, scores)
+        def own(tx: Tx, pages: Sequence[tuple[Page, Scores]]) -> int:
+            return store_own(ctx, tx, account, pages)
 
         run_stream(
             ctx,

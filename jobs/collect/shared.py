@@ -8,7 +8,7 @@ import logging
 from collections.abc import Sequence
 
 from jobs.base import JobContext
-from jobs.ingest import ScoredSink, Scores, to_rows
+from jobs.ingest import ScoredSink, Scores, pages_to_rows
 from jobs.platform import Page, Poll, Post
 from jobs.streams import StreamResult
 from jobs.subjects import Subject, select_subjects, store_poll_post
@@ -57,11 +57,16 @@ def adopt_polls(
     return adopted
 
 
-def store_own(ctx: JobContext, tx: Tx, account: Subject, page: Page, scores: Scores) -> int:
+def store_own(
+    ctx: JobContext, tx: Tx, account: Subject, pages: Sequence[tuple[Page, Scores]]
+) -> int:
     """A followed account's own posts (linked to no subject), and the polls among them."""
-    rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now(), platform=ctx.platform.name)
+    platform = ctx.platform.name
+    rows = pages_to_rows(pages, fetched_at=ctx.clock.now(), platform=platform)
     insert_posts(tx, rows, subject_id=None)
-    return adopt_polls(ctx, tx, account, page.posts, page.polls)
+    posts = [post for page, _ in pages for post in page.posts]
+    polls = [poll for page, _ in pages for poll in page.polls]
+    return adopt_polls(ctx, tx, account, posts, polls)
 
 
 def describe(ctx: JobContext, poll: Subject, post: Post | None, polls: Sequence[Poll]) -> None:
@@ -89,8 +94,8 @@ def replies_sink(ctx: JobContext, subject: Subject) -> ScoredSink:
         else {}
     )
 
-    def store(tx: Tx, page: Page, scores: Scores) -> int:
-        rows = to_rows(page.posts, scores, fetched_at=ctx.clock.now(), platform=platform)
+    def store(tx: Tx, pages: Sequence[tuple[Page, Scores]]) -> int:
+        rows = pages_to_rows(pages, fetched_at=ctx.clock.now(), platform=platform)
         # A poll's own post comes with its conversation; it is the subject, not a reply.
         replies = [r for r in rows if r.id != root] if root is not None else rows
         new = insert_posts(tx, replies, subject_id=subject.id)

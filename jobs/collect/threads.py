@@ -86,7 +86,7 @@ class ThreadCollector:
                 kept = Page(keep, page.polls)
                 scores = ctx.scorer.submit([(p.text, p.lang) for p in keep]).result()
                 with ctx.write() as tx:
-                    store_own(ctx, tx, account, kept, scores)
+                    store_own(ctx, tx, account, [(kept, scores)])
                 recent.extend(keep)
             if len(keep) < len(page.posts) or ctx.stop.is_set():
                 break
@@ -124,6 +124,6 @@ class ThreadCollector:
         page = Page(posts)
         prepared = sink.prepare(page).result()
         with ctx.write() as tx:
-            new = sink.store(tx, page, prepared)
+            new = sink.store(tx, [(page, prepared)])
         result.new += new
         ctx.progress.update(pages=1, seen=len(posts), new=new)
