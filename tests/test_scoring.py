@@ -189,17 +189,17 @@ def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_complete
     try:
         track(app.db(), Subject("poll", POLL), now=app.wall())
 
-        class KillAfterFirstPage:
-            pages = 0
+        class KillAfterFirstTransaction:  # of up to READ_AHEAD + 1 pages
+            killed = False
 
             def update(self, **counts: int | str) -> None:
-                self.pages += int(counts.get("pages", 0))
-                if self.pages == 1:
+                if counts.get("pages") and not self.killed:
+                    self.killed = True
                     for w in workers():
                         w.kill()
                         w.wait(timeout=10)
 
-        ctx = app.job_context(trigger="cli", progress=KillAfterFirstPage())
+        ctx = app.job_context(trigger="cli", progress=KillAfterFirstTransaction())
         outcome = run_job(get_job("collect"), ctx, holder=Holder.here("test"))
         assert outcome.status == "failed"
         assert outcome.error and "the scoring process died" in outcome.error
