@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.jsontext import json_text
 from storage.models import PostRow, SubjectPost
+from storage.safetext import safe_text
 from storage.textkey import copy_key
 
 
@@ -173,7 +174,7 @@ class _Encoder:
             created = time(r.created_at)
             if fetched is None or fetched[0] is not r.fetched_at:
                 fetched = (r.fetched_at, time(r.fetched_at))
-            text = r.text.replace("\x00", "\ufffd") if "\x00" in r.text else r.text
+            text = safe_text(r.text)
             key = copy_key(text) if r.copy_key is UNKEYED else r.copy_key
             posts.append((
                 r.id, r.author_id, text, created, fetched[1],

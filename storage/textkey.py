@@ -18,6 +18,8 @@ import unicodedata
 from functools import cache
 from hashlib import blake2b
 
+from storage.safetext import safe_text
+
 MIN_WORDS = 5
 
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
@@ -42,9 +44,8 @@ def normalised(text: str) -> str:
     (a reply's addressees), URLs and punctuation, spaces collapsed. Apostrophes are dropped
     ("don't" is "dont"); other punctuation separates words ("free-speech" is "free speech").
     """
-    if "\x00" in text:  # as storage keeps the text: the key is the same before and after
-        text = text.replace("\x00", "\ufffd")
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # As storage keeps the text: the key is the same before and after it is stored.
+    text = unicodedata.normalize("NFKC", safe_text(text)).casefold()
     text = _LEADING_MENTIONS.sub("", text)
     text = _URLS.sub(" ", text)
     text = text.translate(_punctuation())
