@@ -10,7 +10,7 @@ from datetime import datetime
 from jobs.platform import Page, Post
 from jobs.scoring import Scorer, Scores
 from storage.engine import Tx
-from storage.keys import X, post_key
+from storage.keys import X, optional_key, post_key
 from storage.posts import NewPost
 
 
@@ -24,16 +24,6 @@ def to_rows(
     """``scores`` are ``score_page`` of the posts' (text, lang), in the same order. The
     posts' ids become their keys on ``platform`` (``storage.keys``); another platform's than
     X's are kept as given too."""
-    if len(posts) != len(scores):
-        raise ValueError(f"{len(posts)} posts but {len(scores)} scores")
-    # X's ids are their keys (storage.keys): converted inline, this runs for every reply.
-    x = platform == X
-
-    def key(value: str | None) -> int | None:
-        if not value:
-            return None
-        return int(value) if x else post_key(platform, value)
-
     rows = []
     columns = zip(
         posts, scores.compound, scores.pos, scores.neu, scores.neg, scores.label,
@@ -41,21 +31,21 @@ def to_rows(
     )  # fmt: skip
     for post, compound, pos, neu, neg, label, copy in columns:
         ext = None
-        if not x:
+        if platform != X:
             ext = {"id": post.id, "author_id": post.author_id,
                    "conversation_id": post.conversation_id}  # fmt: skip
         rows.append(
             NewPost(
-                id=int(post.id) if x else post_key(platform, post.id),
-                author_id=int(post.author_id) if x else post_key(platform, post.author_id),
+                id=post_key(platform, post.id),
+                author_id=post_key(platform, post.author_id),
                 text=post.text,
                 created_at=post.created_at,
                 fetched_at=fetched_at,
-                conversation_id=key(post.conversation_id),
-                in_reply_to_user_id=key(post.in_reply_to_user_id),
-                replied_to_id=key(post.replied_to_id),
+                conversation_id=optional_key(platform, post.conversation_id),
+                in_reply_to_user_id=optional_key(platform, post.in_reply_to_user_id),
+                replied_to_id=optional_key(platform, post.replied_to_id),
                 lang=post.lang,
-                poll_id=key(post.poll_id),
+                poll_id=optional_key(platform, post.poll_id),
                 metrics=dict(post.metrics) or None,
                 compound=compound,
                 pos=pos,
