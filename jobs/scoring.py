@@ -56,16 +56,6 @@ class Scores:
     def __len__(self) -> int:
         return len(self.copy_key)
 
-    @property
-    def scores(self) -> list[Score | None]:
-        """The scores as records (None: not scored)."""
-        return [
-            None if label is None else Score(c, p, u, n, label)  # type: ignore[arg-type]
-            for c, p, u, n, label in zip(
-                self.compound, self.pos, self.neu, self.neg, self.label, strict=True
-            )
-        ]
-
 
 def score_page(items: Items) -> Scores:
     """``items`` scored (``score_posts``) and their texts' copy keys."""

@@ -33,15 +33,18 @@ class Dated:
 @dataclass(eq=False)
 class Pending:
     """Counts not yet stored: (endpoint, requests, posts read), and the charges; once
-    written by ``flush``, the posts they read and what they cost as priced there."""
+    written by ``flush``, what they cost as priced there."""
 
     counts: list[tuple[str, int, int]] = field(default_factory=list)
     charges: list[Dated] = field(default_factory=list)
-    reads: int = 0
     mills: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.counts or self.charges)
+
+    @property
+    def reads(self) -> int:
+        return sum(r for _, _, r in self.counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +112,6 @@ class UsageMeter:
                 [(e, self._requests[e], self._reads[e]) for e in self._requests],
                 self._charges,
             )
-            pending.reads = sum(r for _, _, r in pending.counts)
             pending.mills = _full_price(pending.charges)  # until priced below
             self._requests.clear()
             self._reads.clear()

@@ -75,11 +75,12 @@ def scorer() -> Iterator[ProcessScorer]:
 def test_a_scoring_process_gives_exactly_the_in_process_scores(scorer: ProcessScorer) -> None:
     scored = scorer.submit(ITEMS).result(timeout=60)
     assert scored == score_page(ITEMS) == InlineScorer().submit(ITEMS).result()
-    scores = scored.scores
-    assert scores == score_posts(ITEMS)
-    assert scores[3] is None and scores[0] is not None and scores[0].label == "positive"
-    # The copy keys storage would compute from the texts: None under five words.
-    assert scored.copy_key == [copy_key(text) for text, _ in ITEMS]
+    # The scores of score_posts, and the copy keys storage would compute from the texts.
+    keys = [copy_key(text) for text, _ in ITEMS]
+    assert scored == Scores.of(score_posts(ITEMS), keys)
+    assert scored.label[3] is None and scored.compound[3] is None  # not English: not scored
+    assert scored.label[0] == "positive"
+    # A copy key is None under five words.
     assert scored.copy_key[2] is None and scored.copy_key[0] is not None
     assert scorer.submit([]).result(timeout=60) == Scores.of([], [])
 
