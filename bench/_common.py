@@ -21,6 +21,23 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
     """--help shows the module's docstring as written, and every option's default."""
 
 
+def add_pg_option(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """``--pg URL``: also run ``what`` on this PostgreSQL database, in a schema of its own;
+    read back with ``pg_url``."""
+    parser.add_argument(
+        "--pg",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # not shown: a URL may hold a password
+        help=f"also run {what} against this PostgreSQL database, in a schema of its own"
+        " (default: $POLLBOT_TEST_DATABASE_URL when set)",
+    )
+
+
+def pg_url(args: argparse.Namespace) -> str | None:
+    """The ``--pg`` given, else ``$POLLBOT_TEST_DATABASE_URL``, else None."""
+    return getattr(args, "pg", None) or os.environ.get("POLLBOT_TEST_DATABASE_URL") or None
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -19,7 +19,6 @@ Usage: ``python -m bench.cli [--runs N] [--rounds N] [--groundtruth PATH] [--pg 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench._common import HelpFormatter, load, machine, table
+from bench._common import HelpFormatter, add_pg_option, load, machine, pg_url, table
 from bench.sentiment import DEFAULT_GROUNDTRUTH
 from bench.sentiment import load as load_groundtruth
 from tests.support.env import clean_env
@@ -70,15 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="runs of each command")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of the 4,200 tweets")
     parser.add_argument("--groundtruth", type=Path, default=DEFAULT_GROUNDTRUTH)
-    parser.add_argument(
-        "--pg",
-        metavar="URL",
-        default=argparse.SUPPRESS,  # not shown: a URL may hold a password
-        help="also run status and track list against this PostgreSQL database, in a schema"
-        " of its own (default: $POLLBOT_TEST_DATABASE_URL when set)",
-    )
+    add_pg_option(parser, what="status and track list")
     args = parser.parse_args(argv)
-    pg = getattr(args, "pg", None) or os.environ.get("POLLBOT_TEST_DATABASE_URL")
+    pg = pg_url(args)
     print(machine())
     print(load())
     with tempfile.TemporaryDirectory(prefix="pollbot-bench-cli-") as tmp, ExitStack() as stack:

@@ -56,7 +56,6 @@ import argparse
 import cProfile
 import json
 import math
-import os
 import pstats
 import re
 import select
@@ -78,7 +77,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bench._common import HelpFormatter, load, machine, mb, table, timed
+from bench._common import HelpFormatter, add_pg_option, load, machine, mb, pg_url, table, timed
 from bot.app import App
 from bot.config import Secret, Settings
 from bot.mock_api import MockServer, parse_scenario
@@ -534,13 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="replies collected by the separate process whose RSS is measured (the issue's"
         " figure is 1,000,000; 0 skips)",
     )
-    parser.add_argument(
-        "--pg",
-        metavar="URL",
-        default=argparse.SUPPRESS,  # not shown: a URL may hold a password
-        help="also run end to end on this PostgreSQL database, in a schema of its own"
-        " (default: $POLLBOT_TEST_DATABASE_URL when set)",
-    )
+    add_pg_option(parser, what="end to end")
     parser.add_argument(
         "--rounds",
         type=int,
@@ -556,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also profile the main thread of a SQLite run on each face: top N",
     )
     args = parser.parse_args(argv)
-    args.pg = getattr(args, "pg", None) or os.environ.get("POLLBOT_TEST_DATABASE_URL") or None
+    args.pg = pg_url(args)
     if args.replies < 1 or args.memory_replies < 0 or args.rounds < 1 or args.interval <= 0:
         parser.error("--replies and --rounds must be >= 1, --memory-replies >= 0, --interval > 0")
     if not 1 <= args.per_poll <= CONTEXT_CAP:
