@@ -6,6 +6,7 @@ and say why in one line; repeated runs converge to exactly the mock's replies, e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,21 @@ RANDOM_FAULTS = [
 ]
 
 
+def fault_after_searches(mock: Any, n: int, **fault: Any) -> Callable[..., None]:
+    """A usage hook that adds ``fault`` to the mock's recent search once the ``n``th search
+    is answered."""
+    searches = 0
+
+    def hook(endpoint: str, posts: int, *, platform: str = "x") -> None:
+        nonlocal searches
+        if endpoint == "search_recent":
+            searches += 1
+            if searches == n:
+                mock.add_fault(endpoint="search_recent", **fault)
+
+    return hook
+
+
 def test_a_fifth_of_answers_failing_converges_to_the_exact_store(
     mock_factory: Any, db_url: str
 ) -> None:
@@ -174,15 +190,8 @@ def test_a_failure_outlasting_the_retries_mid_pass_fails_the_run_and_the_next_re
     mock = mock_factory(generated_scenario(count=1000, hours=10))
     mock.set_clock(datetime(2022, 11, 19, 11, 0, tzinfo=UTC))  # all 1000 replies visible
     prepare_db(db_url, account=False, poll=True)
-    searches = 0
-
-    def after_third_page(endpoint: str, posts: int, *, platform: str = "x") -> None:
-        nonlocal searches
-        if endpoint == "search_recent":
-            searches += 1
-            if searches == 3:  # the page it answered is stored; the next request fails
-                mock.add_fault(endpoint="search_recent", **fault)
-
+    # The third page answered is stored; the next request fails.
+    after_third_page = fault_after_searches(mock, 3, **fault)
     failed = fresh_run(
         db_url,
         mock,
@@ -328,15 +337,8 @@ def test_an_account_is_not_complete_while_its_polls_conversations_are_not(
     mock = mock_factory(generated_scenario(count=600, hours=4))
     mock.set_clock(datetime(2022, 11, 19, 6, 0, tzinfo=UTC))
     prepare_db(db_url, account=True, poll=True)
-    searches = 0
-
-    def fail_the_polls_search(endpoint: str, posts: int, *, platform: str = "x") -> None:
-        nonlocal searches
-        if endpoint == "search_recent":
-            searches += 1
-            if searches == 1:  # the account's one page of replies is answered
-                mock.add_fault(endpoint="search_recent", status=503, times=100)
-
+    # The account's one page of replies is answered; the poll's search then fails.
+    fail_the_polls_search = fault_after_searches(mock, 1, status=503, times=100)
     failed = fresh_run(db_url, mock, usage_hooks=[fail_the_polls_search], max_rate_wait_s=1.0)
     assert failed.status == "failed"
     account, poll = _account_and_poll(db_url)

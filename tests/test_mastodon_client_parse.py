@@ -182,11 +182,10 @@ def status(
     }
 
 
-def test_a_thread_is_its_root_and_descendants_oldest_first() -> None:
-    root = status("100", replies=2)
-    root["poll"] = {"id": "9", "expires_at": None, "expired": False, "options": []}
-    # Mastodon lists descendants depth first; the thread is oldest first.
-    context = {
+def depth_first_context() -> dict[str, Any]:
+    """Replies to status 100 as Mastodon lists descendants: depth first (101, its reply 104,
+    then 102), though 102 came before 104."""
+    return {
         "ancestors": [],
         "descendants": [
             status("101", reply_to="100", replies=1, at=1),
@@ -194,6 +193,13 @@ def test_a_thread_is_its_root_and_descendants_oldest_first() -> None:
             status("102", reply_to="100", at=2),
         ],
     }
+
+
+def test_a_thread_is_its_root_and_descendants_oldest_first() -> None:
+    root = status("100", replies=2)
+    root["poll"] = {"id": "9", "expires_at": None, "expired": False, "options": []}
+    # Mastodon lists descendants depth first; the thread is oldest first.
+    context = depth_first_context()
     thread = parse.parse_thread(root, context, cap=4096)
     assert thread is not None
     assert thread.root.id == "100" and thread.root.conversation_id == "100"
@@ -222,14 +228,7 @@ def test_a_thread_with_replies_missing_or_cut_is_incomplete() -> None:
 
 
 def test_known_replies_are_left_out_unread_and_still_count_for_completeness() -> None:
-    context = {
-        "ancestors": [],
-        "descendants": [
-            status("101", reply_to="100", replies=1, at=1),
-            status("104", reply_to="101", at=4),
-            status("102", reply_to="100", at=2),
-        ],
-    }
+    context = depth_first_context()
     thread = parse.parse_thread(status("100", replies=2), context, cap=4096, known={"101", "104"})
     assert thread is not None and [p.id for p in thread.posts] == ["102"]
     assert thread.complete  # 101's reply (104) came back, though it was not read
