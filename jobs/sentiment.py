@@ -18,9 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from vaderSentiment.vaderSentiment import SentiText, allcap_differential
-
-from jobs.vader import Engine, chunk_sentiments, get_engine, polarity_scores
+from jobs.vader import Engine, Words, chunk_sentiments, get_engine, polarity_scores
 
 POSITIVE_AT = 0.05
 NEGATIVE_AT = -0.05
@@ -194,12 +192,13 @@ def _score_long(engine: Engine, text: str, max_words: int) -> dict[str, float]:
     analyzer = engine.analyzer
     demojized = engine.demojize(text)
     tokens = demojized.split()
-    is_cap_diff = allcap_differential([SentiText._strip_punc_if_word(t) for t in tokens])
+    is_cap_diff = Words(demojized).is_cap_diff  # of the whole text, as VADER's
     sentiments: list[float] = []
     for start, end in _chunk_bounds(tokens, max_words):
-        sentitext = SentiText(" ".join(tokens[start:end]))
-        sentitext.is_cap_diff = is_cap_diff
-        sentiments.extend(chunk_sentiments(analyzer, sentitext))
+        chunk = " ".join(tokens[start:end])
+        words = Words(chunk)
+        words.is_cap_diff = is_cap_diff
+        sentiments.extend(chunk_sentiments(analyzer, words, chunk))
     scores: dict[str, float] = analyzer.score_valence(sentiments, demojized)
     return scores
 

@@ -1,8 +1,9 @@
 """The VADER engine: vaderSentiment 3.3.2 (pinned in pyproject.toml), rule for rule, faster.
 
 ``Analyzer`` overrides two of VADER's checks so they lower-case only the words they read,
-and ``Engine.demojize`` replaces emoji exactly as VADER does, in one pass. Neither changes a
-score. The equality tests, ``test_our_analyzer_scores_the_vader_paper_data_sets_exactly_as_vader``
+``Engine.demojize`` replaces emoji exactly as VADER does, in one pass, and
+``chunk_sentiments`` gives the words VADER does not know their valence 0 without asking
+VADER's rules. None of them changes a score. The equality tests, ``test_our_analyzer_scores_the_vader_paper_data_sets_exactly_as_vader``
 and ``test_our_analyzer_scores_generated_texts_exactly_as_vader`` in ``tests/test_sentiment.py``,
 hold ``polarity_scores`` equal to ``SentimentIntensityAnalyzer().polarity_scores`` on the
 VADER paper's human-rated texts and on generated ones. A new
@@ -12,6 +13,7 @@ vaderSentiment release means re-running those tests before moving the pin.
 from __future__ import annotations
 
 import re
+import string
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -19,13 +21,23 @@ from typing import Any
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
     N_SCALAR,
+    NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    SentiText,
-    negated,
+    allcap_differential,
 )
 
 VADER_VERSION = "3.3.2"
+
+
+_NEGATE = frozenset(NEGATE)
+
+
+def negated(word: str) -> bool:
+    """vaderSentiment's ``negated([word])``: one word, a set lookup where it scans a list it
+    rebuilds at every call."""
+    word = word.lower()
+    return word in _NEGATE or "n't" in word
 
 
 class Analyzer(SentimentIntensityAnalyzer):
@@ -43,7 +55,7 @@ class Analyzer(SentimentIntensityAnalyzer):
     @staticmethod
     def _negation_check(valence: float, words: list[str], start_i: int, i: int) -> float:
         if start_i == 0:
-            if negated([words[i - 1].lower()]):
+            if negated(words[i - 1].lower()):
                 valence = valence * N_SCALAR
         elif start_i == 1:
             two, one = words[i - 2].lower(), words[i - 1].lower()
@@ -51,7 +63,7 @@ class Analyzer(SentimentIntensityAnalyzer):
                 valence = valence * 1.25
             elif two == "without" and one == "doubt":
                 pass
-            elif negated([two]):
+            elif negated(two):
                 valence = valence * N_SCALAR
         elif start_i == 2:
             three, two, one = words[i - 3].lower(), words[i - 2].lower(), words[i - 1].lower()
@@ -62,7 +74,7 @@ class Analyzer(SentimentIntensityAnalyzer):
                 valence = valence * 1.25
             elif three == "without" and (two == "doubt" or one == "doubt"):
                 pass
-            elif negated([three]):
+            elif negated(three):
                 valence = valence * N_SCALAR
         return valence
 
@@ -164,29 +176,52 @@ def get_engine() -> Engine:
     return engine
 
 
-def chunk_sentiments(analyzer: Any, sentitext: Any) -> list[float]:
-    # The loop of SentimentIntensityAnalyzer.polarity_scores (3.3.2), up to the valences.
-    words = sentitext.words_and_emoticons
+class Words:
+    """What VADER's rules read of a text (its ``SentiText``): the words, punctuation stripped
+    from their ends unless that leaves two characters or fewer (emoticons), and whether some
+    but not all of them are in capitals."""
+
+    __slots__ = ("is_cap_diff", "words_and_emoticons")
+
+    def __init__(self, text: str) -> None:
+        punctuation = string.punctuation
+        self.words_and_emoticons = [
+            stripped if len(stripped := token.strip(punctuation)) > 2 else token
+            for token in text.split()
+        ]
+        self.is_cap_diff: bool = allcap_differential(self.words_and_emoticons)
+
+
+def chunk_sentiments(analyzer: Any, words: Words, text: str) -> list[float]:
+    """The loop of SentimentIntensityAnalyzer.polarity_scores (3.3.2), up to the valences, of
+    ``words``, which are ``Words(text)``. A word outside the lexicon gets VADER's valence 0
+    without the call that would find it so, and the "but" rule runs only when the text has
+    the letters "but" somewhere: the same valences for most of the cost."""
+    tokens = words.words_and_emoticons
+    lexicon = analyzer.lexicon
+    sentiment_valence = analyzer.sentiment_valence
     sentiments: list[float] = []
-    last = len(words) - 1
-    for i, item in enumerate(words):
+    last = len(tokens) - 1
+    for i, item in enumerate(tokens):
         lowered = item.lower()
-        if lowered in BOOSTER_DICT or (
-            i < last and lowered == "kind" and words[i + 1].lower() == "of"
+        if (
+            lowered not in lexicon  # VADER's valence of a word it does not know
+            or lowered in BOOSTER_DICT
+            or (i < last and lowered == "kind" and tokens[i + 1].lower() == "of")
         ):
             sentiments.append(0)
-            continue
-        sentiments = analyzer.sentiment_valence(0, sentitext, item, i, sentiments)
-    result: list[float] = analyzer._but_check(words, sentiments)
-    return result
+        else:
+            sentiments = sentiment_valence(0, words, item, i, sentiments)
+    if "but" in text.lower():
+        sentiments = analyzer._but_check(tokens, sentiments)
+    return sentiments
 
 
 def polarity_scores(engine: Engine, text: str) -> dict[str, float]:
     """``polarity_scores(text)``, with VADER's character-by-character emoji replacement done
     by ``demojize`` (the same text, in one regex pass, or none for text without emoji)."""
     demojized = engine.demojize(text)
-    sentitext = SentiText(demojized)
     scores: dict[str, float] = engine.analyzer.score_valence(
-        chunk_sentiments(engine.analyzer, sentitext), demojized
+        chunk_sentiments(engine.analyzer, Words(demojized), demojized), demojized
     )
     return scores

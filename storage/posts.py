@@ -170,8 +170,13 @@ class _Encoder:
         links: list[tuple[object, ...]] = []
         time = self.time
         fetched: tuple[datetime, datetime | str] | None = None  # a page shares one
+        sqlite = self.sqlite
         for r in rows:
-            created = time(r.created_at)
+            created: datetime | str = r.created_at
+            if sqlite and r.created_at.tzinfo is UTC:  # nearly every row: time()'s answer
+                created = r.created_at.isoformat(" ", "microseconds")[:26]
+            else:
+                created = time(r.created_at)
             if fetched is None or fetched[0] is not r.fetched_at:
                 fetched = (r.fetched_at, time(r.fetched_at))
             text = safe_text(r.text)

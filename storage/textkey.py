@@ -39,6 +39,24 @@ def _punctuation() -> dict[int, str | None]:
     return table
 
 
+@cache
+def _ascii_punctuation() -> bytes:
+    """The same table for ASCII text, as ``bytes.translate`` takes it (a third of the cost of
+    ``str.translate`` on the two thirds of replies that are ASCII); the apostrophe, which
+    it removes, is given to that call apart."""
+    table = bytearray(range(256))
+    for point, to in _punctuation().items():
+        if point < 128 and to is not None:
+            table[point] = ord(to)
+    return bytes(table)
+
+
+def _drop_punctuation(text: str) -> str:
+    if text.isascii():
+        return text.encode("ascii").translate(_ascii_punctuation(), b"'").decode("ascii")
+    return text.translate(_punctuation())
+
+
 def normalised(text: str) -> str:
     """The text as copies are compared: NFKC, case-folded, without the leading @mentions
     (a reply's addressees), URLs and punctuation, spaces collapsed. Apostrophes are dropped
@@ -47,8 +65,9 @@ def normalised(text: str) -> str:
     # As storage keeps the text: the key is the same before and after it is stored.
     text = unicodedata.normalize("NFKC", safe_text(text)).casefold()
     text = _LEADING_MENTIONS.sub("", text)
-    text = _URLS.sub(" ", text)
-    text = text.translate(_punctuation())
+    if "http" in text or "www." in text:  # case-folded: what the pattern can match
+        text = _URLS.sub(" ", text)
+    text = _drop_punctuation(text)
     return " ".join(text.split())
 
 
