@@ -39,10 +39,14 @@ P = TypeVar("P")
 
 # Pages fetched ahead of the one being stored: one request in flight at a time, but a page
 # whose scoring (in another process) is under way while the next is fetched and earlier ones
-# stored. The store takes the pages fetched ahead in one transaction, up to READ_AHEAD + 1:
-# a commit costs about what storing a page does (SQLite's WAL, the session), so fewer of
-# them is most of what a bigger batch saves. More would only hold pages a stop throws away.
-READ_AHEAD = 4
+# stored. Sixteen keep the fetching going while a transaction stores, where four left it
+# waiting on the store at every batch (``bench/ingest.py``); more would only hold pages a
+# stop throws away.
+READ_AHEAD = 16
+# The store takes the pages already fetched ahead into one transaction, up to BATCH_PAGES:
+# a commit costs about what storing a page does (SQLite's WAL, the session), so fewer of them
+# is most of what a bigger batch saves; a crash or a failed commit costs the batch's requests.
+BATCH_PAGES = 5
 ANSWER_SLACK = timedelta(seconds=1)
 
 
@@ -160,7 +164,7 @@ def _store_pages(
         batch = [(item[0], item[1].result())]  # ScoringFailed fails the run, cursor safe
         while (
             batch[-1][0].next_token is not None
-            and len(batch) <= READ_AHEAD
+            and len(batch) < BATCH_PAGES
             and not ctx.stop.is_set()  # a stop stores the pages in hand, waits for none
             and (more := ahead.next_asked()) is not None
         ):

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import Enum
+from functools import cache
 from typing import Any, Final
 
 from sqlalchemy import func, select
@@ -94,7 +95,18 @@ def insert_posts(session: Session, rows: Sequence[NewPost], *, subject_id: int |
 # checks at its end; all its parts read the table as it was before the statement.)
 PAGE_TABLE = "pollbot_page"
 _COLUMNS = ", ".join(_POST_FIELDS)
-_PG_COPY = f"COPY {PAGE_TABLE} ({_COLUMNS}) FROM STDIN"
+# Binary: a quarter of the text format's client time (psycopg formats each value in C by the
+# column's type) and no text for the server to parse back into numbers and times.
+_PG_COPY = f"COPY {PAGE_TABLE} ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+# The binary types psycopg writes, by the type PostgreSQL's dialect gives each posts column.
+_PG_BINARY_TYPES = {
+    "BIGINT": "int8",
+    "TEXT": "text",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "VARCHAR": "varchar",
+    "JSON": "text",  # json's binary form is its text: the text json_text made, sent as is
+    "FLOAT": "float8",
+}
 _PG_STORE = (
     f"WITH new AS (INSERT INTO posts ({_COLUMNS}) SELECT {_COLUMNS} FROM {PAGE_TABLE} "
     "ON CONFLICT DO NOTHING RETURNING 1), "
@@ -119,6 +131,19 @@ def page_table_ddl(dialect: Dialect) -> str:
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
 
 
+def copy_types(dialect: Dialect) -> list[str]:
+    """The posts' columns' types as binary COPY writes them (psycopg's names), in the order of
+    ``page_table_ddl``; ValueError for a column type with no name here yet."""
+    posts = PostRow.__table__
+    names = []
+    for name in _POST_FIELDS:
+        spelled = posts.c[name].type.compile(dialect=dialect).split("(")[0]
+        if spelled not in _PG_BINARY_TYPES:
+            raise ValueError(f"posts.{name} is {spelled}: name its binary COPY type")
+        names.append(_PG_BINARY_TYPES[spelled])
+    return names
+
+
 def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | None) -> int:
     driver: Any = conn.connection.dbapi_connection
     statement = _PG_COPY
@@ -126,6 +151,7 @@ def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | 
         with driver.cursor() as cur:
             posts, _ = _POSTGRESQL.rows(rows, None)
             with cur.copy(_PG_COPY) as out:
+                out.set_types(_copy_types(conn.dialect))
                 for row in posts:
                     out.write_row(row)
             statement = _PG_STORE
@@ -137,6 +163,9 @@ def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | 
             statement, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
         ) from exc
     return int(new if subject_id is None else linked)
+
+
+_copy_types = cache(copy_types)  # one dialect per process in practice
 
 
 def _sqlite_insert(table: str, columns: Sequence[str]) -> str:

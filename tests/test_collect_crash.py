@@ -26,6 +26,7 @@ from tests.support.crash import (
     expire_leases,
     lease_holders,
     move_lease,
+    passes_in_flight,
     prepare_db,
     read_store,
     spawn_collect,
@@ -143,7 +144,7 @@ def test_sigkill_at_commit_points_loses_and_duplicates_nothing(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
     # Half to the poll, half to DEAL; enough that a pass stores in several transactions (a
-    # transaction takes the pages fetched ahead: up to READ_AHEAD + 1).
+    # transaction takes the pages fetched ahead: up to BATCH_PAGES).
     mock = start_world(mock_factory, db_url, count=24000)
     env = env_for(db_url, mock.url)
     mid_pass = 0
@@ -170,8 +171,8 @@ def test_sigkill_mid_page_and_at_random_moments(
 ) -> None:
     rng = random.Random(20221119)
     # half to the poll, half to DEAL: as many reads a pass as when the account's search read
-    # the poll's replies too
-    mock = start_world(mock_factory, db_url, count=24000)
+    # the poll's replies too; each trial's passes several transactions long
+    mock = start_world(mock_factory, db_url, count=48000)
     env = env_for(db_url, mock.url)
     mid_page_kills, random_kills, mid_pass = 0, 0, 0
     for trial in range(30):  # runs are quick: some finish before their kill, and are retried
@@ -181,8 +182,8 @@ def test_sigkill_mid_page_and_at_random_moments(
         child = spawn_collect(env, tmp_path, tag=f"t{trial}")
         if mid_page_kills < 3:
             how = "mid-page"
-            # well past the first transaction's pages (up to READ_AHEAD + 1): a pass half-walked
-            killed = kill_mid_page(child, mock, skip=rng.randint(8, 14), searches=before)
+            skip = rng.randint(8, 14)
+            killed = kill_mid_page(child, mock, db_url, skip=skip, searches=before)
             mid_page_kills += killed
         else:
             how = "at a random moment"
@@ -200,13 +201,19 @@ def test_sigkill_mid_page_and_at_random_moments(
     finish(env, tmp_path, db_url, mock)
 
 
-def kill_mid_page(child: Child, mock: Any, *, skip: int, searches: dict[str, int]) -> bool:
-    """Let ``skip`` searches through, then delay the next answer by 2 s and kill the child
-    while it waits for it: a page requested, never received."""
+def kill_mid_page(
+    child: Child, mock: Any, db_url: str, *, skip: int, searches: dict[str, int]
+) -> bool:
+    """Let ``skip`` searches through and a pass's first pages be committed (however far
+    ahead the child fetched, a pass half-walked), then delay the next answer by 2 s and
+    kill the child while it waits for it: a page requested, never received."""
     base = searches.get("search_recent", 0)
     started = wait_until(
         lambda: (
-            mock.stats()["requests"].get("search_recent", 0) >= base + skip
+            (
+                mock.stats()["requests"].get("search_recent", 0) >= base + skip
+                and passes_in_flight(db_url, (REPLIES_CURSOR, CONVERSATION_CURSOR))
+            )
             or child.proc.poll() is not None
         )
     )

@@ -11,6 +11,8 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,8 +25,9 @@ from bot.registry import get_job
 from bot.scoring import ProcessScorer
 from jobs.errors import ScoringFailed
 from jobs.runner import Holder, run_job
-from jobs.scoring import InlineScorer, Scores, score_page
+from jobs.scoring import InlineScorer, Items, Scores, score_page
 from jobs.sentiment import score_posts
+from jobs.streams import BATCH_PAGES, READ_AHEAD
 from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow
@@ -184,29 +187,41 @@ def test_collect_stores_the_same_scores_with_or_without_a_scoring_process(
 def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_completes(
     mock_factory: Any, db_url: str
 ) -> None:
-    mock = mock_factory(generated_scenario(count=2000, hours=10))
+    # Pages well past what is fetched (and scored) ahead of the first transaction's store.
+    count = 300 * (READ_AHEAD + BATCH_PAGES)
+    mock = mock_factory(generated_scenario(count=count, hours=10))
     mock.set_clock(datetime(2022, 11, 19, 12, 0, tzinfo=UTC))
     app = App(settings_for(db_url, mock.url, scoring_processes=1), sleep=lambda s: None)
     try:
         track(app.db(), Subject("poll", POLL), now=app.wall())
+        scorer = app.scorer()
+        scorer.submit([("warm up", "en")]).result(timeout=60)
+        (worker,) = workers()
 
-        class KillAfterFirstTransaction:  # of up to READ_AHEAD + 1 pages
-            killed = False
+        @dataclass
+        class KillWithPage:
+            """Kills the worker the moment the page after the first transaction's is sent
+            to it, so that it dies holding a page."""
 
-            def update(self, **counts: int | str) -> None:
-                if counts.get("pages") and not self.killed:
-                    self.killed = True
-                    for w in workers():
-                        w.kill()
-                        w.wait(timeout=10)
+            submitted: int = 0
 
-        ctx = app.job_context(trigger="cli", progress=KillAfterFirstTransaction())
+            def warm(self) -> None:
+                scorer.warm()
+
+            def submit(self, items: Items) -> Future[Scores]:
+                future = scorer.submit(items)
+                self.submitted += 1
+                if self.submitted == BATCH_PAGES + 1:
+                    worker.kill()
+                return future
+
+        ctx = replace(app.job_context(trigger="cli"), scorer=KillWithPage())
         outcome = run_job(get_job("collect"), ctx, holder=Holder.here("test"))
         assert outcome.status == "failed"
         assert outcome.error and "the scoring process died" in outcome.error
         partial = _scores(app)
-        assert 100 <= len(partial) < 2000  # the pages before the death stay stored
+        assert 100 <= len(partial) < count  # the pages before the death stay stored
         assert _collect(app).status == "ok"
-        assert len(_scores(app)) == 2000
+        assert len(_scores(app)) == count
     finally:
         app.close()

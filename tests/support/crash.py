@@ -180,6 +180,21 @@ def read_store(db_url: str) -> Stored:
         db.dispose()
 
 
+def passes_in_flight(db_url: str, names: tuple[str, ...]) -> bool:
+    """Whether a cursor of ``names`` stands in the middle of a pass (its first transaction
+    committed, its last not yet)."""
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            found = s.scalars(select(Cursor).where(Cursor.name.in_(names)))
+            return any(
+                CursorState(c.name, c.since_id, c.pass_newest_id, c.pass_until_id).in_pass
+                for c in found
+            )
+    finally:
+        db.dispose()
+
+
 # -- the ground truth -----------------------------------------------------------------------
 
 
