@@ -14,7 +14,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext
 
@@ -126,12 +127,17 @@ class _Worker:
                 job, scores, error = self._conn.recv()
             except (EOFError, OSError):
                 break
+            except Exception:  # an answer that cannot be read back: the pipe is past use
+                log.exception("unreadable answer from the scoring process; ending it")
+                self.process.kill()
+                break
             with self._lock:
                 future = self._pending.pop(job)
-            if error is None:
-                future.set_result(scores)
-            else:  # a bug in scoring itself: the same error it would raise in this process
-                future.set_exception(error)
+            with suppress(InvalidStateError):  # cancelled by its caller meanwhile
+                if error is None:
+                    future.set_result(scores)
+                else:  # a bug in scoring itself: the same error it would raise here
+                    future.set_exception(error)
         with self._lock:
             self.alive = False
             lost = list(self._pending.values())
@@ -139,7 +145,8 @@ class _Worker:
         if lost:
             log.warning("the scoring process died; a new one starts with the next page")
         for future in lost:
-            future.set_exception(_failed(_Broken("the scoring process died")))
+            with suppress(InvalidStateError):  # cancelled by its caller meanwhile
+                future.set_exception(_failed(_Broken("the scoring process died")))
         self._on_death(self)
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jobs.streams import BATCH_PAGES
 from tests.support.cli import run_cli
 from tests.support.crash import (
     CONVERSATION_CURSOR,
@@ -145,7 +146,7 @@ def test_sigkill_at_commit_points_loses_and_duplicates_nothing(
 ) -> None:
     # Half to the poll, half to DEAL; enough that a pass stores in several transactions (a
     # transaction takes the pages fetched ahead: up to BATCH_PAGES).
-    mock = start_world(mock_factory, db_url, count=24000)
+    mock = start_world(mock_factory, db_url, count=4800 * BATCH_PAGES)
     env = env_for(db_url, mock.url)
     mid_pass = 0
     for trial, (event, phase, nth) in enumerate(COMMIT_KILLS):
@@ -172,7 +173,7 @@ def test_sigkill_mid_page_and_at_random_moments(
     rng = random.Random(20221119)
     # half to the poll, half to DEAL: as many reads a pass as when the account's search read
     # the poll's replies too; each trial's passes several transactions long
-    mock = start_world(mock_factory, db_url, count=48000)
+    mock = start_world(mock_factory, db_url, count=9600 * BATCH_PAGES)
     env = env_for(db_url, mock.url)
     mid_page_kills, random_kills, mid_pass = 0, 0, 0
     for trial in range(30):  # runs are quick: some finish before their kill, and are retried

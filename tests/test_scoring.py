@@ -200,8 +200,8 @@ def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_complete
 
         @dataclass
         class KillWithPage:
-            """Kills the worker the moment the page after the first transaction's is sent
-            to it, so that it dies holding a page."""
+            """Kills the worker holding the page after the first transaction's: stopped
+            (SIGSTOP) before the page is sent, so it cannot have answered, then killed."""
 
             submitted: int = 0
 
@@ -209,10 +209,12 @@ def test_a_scoring_process_dying_mid_run_fails_the_run_and_the_next_run_complete
                 scorer.warm()
 
             def submit(self, items: Items) -> Future[Scores]:
-                future = scorer.submit(items)
                 self.submitted += 1
-                if self.submitted == BATCH_PAGES + 1:
-                    worker.kill()
+                if self.submitted != BATCH_PAGES + 1:
+                    return scorer.submit(items)
+                worker.suspend()
+                future = scorer.submit(items)
+                worker.kill()
                 return future
 
         ctx = replace(app.job_context(trigger="cli"), scorer=KillWithPage())
