@@ -45,8 +45,9 @@ P = TypeVar("P")
 READ_AHEAD = 16
 # The store takes the pages already fetched ahead into one transaction, up to BATCH_PAGES:
 # a commit costs about what storing a page does (SQLite's WAL, the session), so fewer of them
-# is most of what a bigger batch saves; a crash or a failed commit costs the batch's requests.
-BATCH_PAGES = 5
+# is most of what a bigger batch saves (ten against five: about 5% of a SQLite run, in
+# ``bench/ingest.py``'s runs); a crash or a failed commit costs the batch's requests.
+BATCH_PAGES = 10
 ANSWER_SLACK = timedelta(seconds=1)
 
 

@@ -298,7 +298,8 @@ def test_a_dead_holder_is_named_with_exit_3_until_its_lease_expires_or_its_pid_i
 def test_the_rerun_after_a_crash_mid_pass_also_takes_what_arrived_meanwhile(
     mock_factory: Any, db_url: str, tmp_path: Path
 ) -> None:
-    mock = start_world(mock_factory, db_url, count=9000)  # a pass of several transactions
+    # a pass of several transactions
+    mock = start_world(mock_factory, db_url, count=1800 * BATCH_PAGES)
     env = env_for(db_url, mock.url)
     phase = f"mid-pass page {CONVERSATION_CURSOR}"
     crashed = spawn_collect(env, tmp_path, event="after_commit", nth=1, phase=phase, tag="crash")
