@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -32,6 +30,7 @@ from jobs.subjects import Subject
 from jobs.tracking import track
 from storage.models import PostRow
 from storage.textkey import copy_key
+from tests.support import programs
 from tests.support.env import clean_env, settings_for
 from tests.support.scenarios import generated_scenario
 
@@ -118,24 +117,13 @@ def test_a_worker_ignores_the_group_s_sigterm_and_ends_with_its_scorer(
         scorer.submit(ITEMS).result(timeout=1)
 
 
-_ORPHAN = textwrap.dedent(
-    """
-    import time
-    from bot.scoring import ProcessScorer
-    if __name__ == "__main__":
-        scorer = ProcessScorer(1)
-        scorer.submit([("warm", "en")]).result(timeout=60)
-        print("ready", flush=True)
-        time.sleep(600)
-    """
-)
-
-
 def test_workers_exit_when_their_parent_is_killed(tmp_path: Any) -> None:
-    script = tmp_path / "parent.py"
-    script.write_text(_ORPHAN)
     parent = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=clean_env()
+        programs.command("warm_scorer"),
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=programs.with_checkout(clean_env()),
     )
     try:
         assert parent.stdout is not None and parent.stdout.readline().strip() == "ready"
