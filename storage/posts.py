@@ -80,11 +80,11 @@ def insert_posts(session: Session, rows: Sequence[NewPost], *, subject_id: int |
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         return _copy_posts(conn, unique, subject_id=subject_id)
-    posts, links = _SQLITE.rows(unique, subject_id)
-    new = conn.exec_driver_sql(_SQLITE_INSERT_POSTS, posts).rowcount
+    new = conn.exec_driver_sql(_SQLITE_INSERT_POSTS, _SQLITE.rows(unique)).rowcount
     if subject_id is None:
         return new
-    linked: int = conn.exec_driver_sql(_SQLITE_INSERT_LINKS, links).rowcount
+    ids = json_text([r.id for r in unique])
+    linked: int = conn.exec_driver_sql(_SQLITE_INSERT_LINKS, (subject_id, ids)).rowcount
     return linked
 
 
@@ -149,7 +149,7 @@ def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | 
     statement = _PG_COPY
     try:
         with driver.cursor() as cur:
-            posts, _ = _POSTGRESQL.rows(rows, None)
+            posts = _POSTGRESQL.rows(rows)
             with cur.copy(_PG_COPY) as out:
                 out.set_types(_copy_types(conn.dialect))
                 for row in posts:
@@ -174,7 +174,13 @@ def _sqlite_insert(table: str, columns: Sequence[str]) -> str:
 
 
 _SQLITE_INSERT_POSTS = _sqlite_insert("posts", _POST_FIELDS)
-_SQLITE_INSERT_LINKS = _sqlite_insert("subject_posts", _LINK_FIELDS)
+# The links copy their columns from the posts as stored, found by id (the page's ids bound
+# as one JSON array): two values bound, where an executemany bound seven a row under the GIL.
+_SQLITE_INSERT_LINKS = (
+    f"INSERT INTO subject_posts ({', '.join(_LINK_FIELDS)}) "
+    "SELECT ?, id, created_at, label, compound, author_id, copy_key FROM posts "
+    "WHERE id IN (SELECT value FROM json_each(?)) ON CONFLICT DO NOTHING"
+)
 
 
 class _Encoder:
@@ -191,12 +197,9 @@ class _Encoder:
             value = value.astimezone(UTC)
         return value.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else value
 
-    def rows(
-        self, rows: Sequence[NewPost], subject_id: int | None
-    ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-        """The posts' rows, and their link rows to ``subject_id`` (none when it is None)."""
+    def rows(self, rows: Sequence[NewPost]) -> list[tuple[object, ...]]:
+        """The posts' rows, their values in the order of ``_POST_FIELDS``."""
         posts: list[tuple[object, ...]] = []
-        links: list[tuple[object, ...]] = []
         time = self.time
         fetched: tuple[datetime, datetime | str] | None = None  # a page shares one
         sqlite = self.sqlite
@@ -217,9 +220,7 @@ class _Encoder:
                 r.compound, r.pos, r.neu, r.neg, r.label, r.platform,
                 None if r.ext is None else json_text(r.ext), key,
             ))  # fmt: skip
-            if subject_id is not None:
-                links.append((subject_id, r.id, created, r.label, r.compound, r.author_id, key))
-        return posts, links
+        return posts
 
 
 _SQLITE = _Encoder(sqlite=True)
