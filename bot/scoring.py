@@ -82,7 +82,7 @@ class _Worker:
         self._jobs = itertools.count()
         self._lock = threading.Lock()  # the pending futures; never held while the pipe blocks
         self._sending = threading.Lock()
-        self.alive = True
+        self._alive = True
         self._reader = threading.Thread(target=self._read, name="scoring-answers", daemon=True)
         self._reader.start()
 
@@ -93,7 +93,7 @@ class _Worker:
     def submit(self, items: Items) -> Future[Scores]:
         future: Future[Scores] = Future()
         with self._lock:
-            if not self.alive:
+            if not self._alive:
                 raise _Broken("the scoring process died")
             job = next(self._jobs)
             self._pending[job] = future
@@ -139,7 +139,7 @@ class _Worker:
                 else:  # a bug in scoring itself: the same error it would raise here
                     future.set_exception(error)
         with self._lock:
-            self.alive = False
+            self._alive = False
             lost = list(self._pending.values())
             self._pending.clear()
         if lost:

@@ -195,10 +195,9 @@ def _score_long(engine: Engine, text: str, max_words: int) -> dict[str, float]:
     is_cap_diff = Words(demojized).is_cap_diff  # of the whole text, as VADER's
     sentiments: list[float] = []
     for start, end in _chunk_bounds(tokens, max_words):
-        chunk = " ".join(tokens[start:end])
-        words = Words(chunk)
+        words = Words(" ".join(tokens[start:end]))
         words.is_cap_diff = is_cap_diff
-        sentiments.extend(chunk_sentiments(analyzer, words, chunk))
+        sentiments.extend(chunk_sentiments(analyzer, words))
     scores: dict[str, float] = analyzer.score_valence(sentiments, demojized)
     return scores
 

@@ -177,13 +177,14 @@ def get_engine() -> Engine:
 
 
 class Words:
-    """What VADER's rules read of a text (its ``SentiText``): the words, punctuation stripped
+    """What VADER's rules read of a text (its ``SentiText``): the text, its words, punctuation stripped
     from their ends unless that leaves two characters or fewer (emoticons), and whether some
     but not all of them are in capitals."""
 
-    __slots__ = ("is_cap_diff", "words_and_emoticons")
+    __slots__ = ("is_cap_diff", "text", "words_and_emoticons")
 
     def __init__(self, text: str) -> None:
+        self.text = text
         punctuation = string.punctuation
         self.words_and_emoticons = [
             stripped if len(stripped := token.strip(punctuation)) > 2 else token
@@ -192,9 +193,9 @@ class Words:
         self.is_cap_diff: bool = allcap_differential(self.words_and_emoticons)
 
 
-def chunk_sentiments(analyzer: Any, words: Words, text: str) -> list[float]:
+def chunk_sentiments(analyzer: Any, words: Words) -> list[float]:
     """The loop of SentimentIntensityAnalyzer.polarity_scores (3.3.2), up to the valences, of
-    ``words``, which are ``Words(text)``. A word outside the lexicon gets VADER's valence 0
+    ``words``. A word outside the lexicon gets VADER's valence 0
     without the call that would find it so, and the "but" rule runs only when the text has
     the letters "but" somewhere: the same valences for most of the cost."""
     tokens = words.words_and_emoticons
@@ -212,7 +213,7 @@ def chunk_sentiments(analyzer: Any, words: Words, text: str) -> list[float]:
             sentiments.append(0)
         else:
             sentiments = sentiment_valence(0, words, item, i, sentiments)
-    if "but" in text.lower():
+    if "but" in words.text.lower():
         sentiments = analyzer._but_check(tokens, sentiments)
     return sentiments
 
@@ -222,6 +223,6 @@ def polarity_scores(engine: Engine, text: str) -> dict[str, float]:
     by ``demojize`` (the same text, in one regex pass, or none for text without emoji)."""
     demojized = engine.demojize(text)
     scores: dict[str, float] = engine.analyzer.score_valence(
-        chunk_sentiments(engine.analyzer, Words(demojized), demojized), demojized
+        chunk_sentiments(engine.analyzer, Words(demojized)), demojized
     )
     return scores

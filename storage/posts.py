@@ -131,7 +131,8 @@ def page_table_ddl(dialect: Dialect) -> str:
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAGE_TABLE} ({columns}) ON COMMIT DELETE ROWS"
 
 
-def copy_types(dialect: Dialect) -> list[str]:
+@cache  # one dialect per process in practice
+def _copy_types(dialect: Dialect) -> list[str]:
     """The posts' columns' types as binary COPY writes them (psycopg's names), in the order of
     ``page_table_ddl``; ValueError for a column type with no name here yet."""
     posts = PostRow.__table__
@@ -165,9 +166,6 @@ def _copy_posts(conn: Connection, rows: Sequence[NewPost], *, subject_id: int | 
     return int(new if subject_id is None else linked)
 
 
-_copy_types = cache(copy_types)  # one dialect per process in practice
-
-
 def _sqlite_insert(table: str, columns: Sequence[str]) -> str:
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"
@@ -191,24 +189,20 @@ class _Encoder:
         self.sqlite = sqlite
 
     def time(self, value: datetime) -> datetime | str:
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to storage; pass an aware UTC datetime")
         if value.tzinfo is not UTC:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to storage; pass an aware UTC datetime")
             value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds") if self.sqlite else value
+        # UTC's ISO form less its "+00:00": the naive text, without a replace() per row
+        return value.isoformat(" ", "microseconds")[:26] if self.sqlite else value
 
     def rows(self, rows: Sequence[NewPost]) -> list[tuple[object, ...]]:
         """The posts' rows, their values in the order of ``_POST_FIELDS``."""
         posts: list[tuple[object, ...]] = []
         time = self.time
         fetched: tuple[datetime, datetime | str] | None = None  # a page shares one
-        sqlite = self.sqlite
         for r in rows:
-            created: datetime | str = r.created_at
-            if sqlite and r.created_at.tzinfo is UTC:  # nearly every row: time()'s answer
-                created = r.created_at.isoformat(" ", "microseconds")[:26]
-            else:
-                created = time(r.created_at)
+            created = time(r.created_at)
             if fetched is None or fetched[0] is not r.fetched_at:
                 fetched = (r.fetched_at, time(r.fetched_at))
             text = safe_text(r.text)

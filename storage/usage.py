@@ -79,8 +79,9 @@ def first_reads_today(session: Session, *, day: str, kind: str, ids: list[int]) 
             "ON CONFLICT DO NOTHING"
         )
         return int(conn.exec_driver_sql(sql, (day, kind, unique)).rowcount)
-    # The same over a JSON array (as storage.posts sends a page): one value bound, where an
-    # executemany bound three a row under the GIL. Its row count is the rows inserted.
+    # The same over a JSON array of the ids (as storage.posts links a page's posts): one
+    # value bound, where an executemany bound three a row under the GIL. Its row count is
+    # the rows inserted.
     sql = (
         f"INSERT INTO {table} (day, kind, item_id) SELECT ?, ?, value FROM json_each(?) "
         "WHERE true ON CONFLICT DO NOTHING"
